@@ -1,0 +1,42 @@
+"""ember: the PyTorch programming model on NumPy (CPU) and CuPy (GPU).
+
+``import ember as torch`` runs torch-style programs.
+"""
+
+from . import dtypes
+from .dtypes import (
+    dtype, float16, half, bfloat16, float32, float, float64, double, int8, int16, short,
+    int32, int, int64, long, uint8, bool, complex64, complex128, cfloat, cdouble,
+    get_default_dtype, set_default_dtype, promote_types, result_type, can_cast, finfo, iinfo,
+)
+from .device import device
+from ._tensor import Tensor, Size
+from .autograd.grad_mode import (
+    no_grad, enable_grad, set_grad_enabled, inference_mode, is_grad_enabled,
+    is_inference_mode_enabled,
+)
+from .random import (
+    Generator, default_generator, manual_seed, seed, initial_seed, get_rng_state,
+    set_rng_state,
+)
+from . import ops as _ops
+from .ops.creation import (
+    tensor, as_tensor, asarray, from_numpy, zeros, ones, empty, full, arange, linspace,
+    logspace, eye, zeros_like, ones_like, empty_like, full_like, rand, randn, randint,
+    randperm, rand_like, randn_like, randint_like, normal, bernoulli, multinomial, poisson,
+    clone_tensor as clone,
+)
+from .ops.elementwise import *
+from .ops.shape import *
+from .ops.reduction import *
+from .ops.linalg import *
+from .ops.math import *
+from .ops.activation import *
+from .ops.indexing import *
+from .ops.conversion import *
+from .ops.random_ops import *
+from . import linalg, nn
+from . import autograd, cuda, backends
+from .autograd.function import Function
+
+__version__ = "0.1.0"

@@ -1,0 +1,5 @@
+"""Printing tensors in torch's format (placeholder)."""
+
+
+def tensor_repr(t) -> str:
+    return f"tensor({t._data!r})"

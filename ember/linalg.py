@@ -1,0 +1,3 @@
+"""ember.linalg: linear algebra (torch.linalg)."""
+
+__all__: list[str] = []

@@ -1,0 +1,3 @@
+"""conversion ops (being written)."""
+
+__all__: list[str] = []

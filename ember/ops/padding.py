@@ -1,0 +1,3 @@
+"""padding ops (being written)."""
+
+__all__: list[str] = []

@@ -1,0 +1,3 @@
+"""random_ops ops (being written)."""
+
+__all__: list[str] = []
