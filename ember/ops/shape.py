@@ -15,7 +15,7 @@ def _infer_size(shape, numel: int) -> tuple:
     if len(neg) > 1:
         raise RuntimeError("only one dimension can be inferred")
     known = 1
-    for i, s in enumerate(shape):
+    for s in shape:
         if s != -1:
             if s < 0:
                 raise RuntimeError(f"invalid shape dimension {s}")
@@ -246,3 +246,161 @@ Tensor.T = property(_T)
 Tensor.mT = property(_mT)
 Tensor.H = property(lambda self: _T(self).conj() if self.is_complex() else _T(self))
 Tensor.mH = property(lambda self: _mT(self))
+
+
+# --- strides ---------------------------------------------------------------------------------
+
+def _restride(arr, strides):
+    """``arr`` with the given element ``strides`` (same memory; used to give size-1 dims
+    torch's strides, which NumPy leaves as 0).  The result keeps ``arr``'s root as base so
+    ``storage_offset`` stays right."""
+    item = arr.itemsize
+    bst = tuple(int(s) * item for s in strides)
+    if bst == arr.strides or arr.size == 0:
+        return arr
+    root = arr
+    while isinstance(root.base, np.ndarray):
+        root = root.base
+    try:
+        out = np.ndarray(arr.shape, arr.dtype, buffer=root,
+                         offset=arr.ctypes.data - root.ctypes.data, strides=bst)
+    except (TypeError, ValueError, BufferError):
+        return np.lib.stride_tricks.as_strided(arr, arr.shape, bst,
+                                               writeable=arr.flags.writeable)
+    if not arr.flags.writeable and out.flags.writeable:
+        out.flags.writeable = False
+    return out
+
+
+def _estrides(arr) -> list:
+    item = arr.itemsize
+    return [s // item for s in arr.strides]
+
+
+def _dims_arg(dims):
+    if len(dims) == 1 and isinstance(dims[0], (tuple, list)):
+        return tuple(dims[0])
+    return tuple(dims)
+
+
+# --- unsqueeze / squeeze ------------------------------------------------------------------------
+
+class Unsqueeze(Op):
+    name = "unsqueeze"
+    is_view = True
+
+    def forward(self, a, dim):
+        st = _estrides(a)
+        new = 1 if dim >= a.ndim else a.shape[dim] * st[dim]
+        out = np.expand_dims(a, dim)
+        st.insert(dim, new)
+        return _restride(out, st)
+
+    def backward(self, g):
+        return (g.reshape(self._in_meta[0][0]),)
+
+
+def unsqueeze(input, dim):
+    nd = input._data.ndim
+    dim = _wrap_dim(dim, nd + 1)
+    return apply(Unsqueeze, input, dim=dim)
+
+
+class Squeeze(Op):
+    name = "squeeze"
+    is_view = True
+
+    def forward(self, a, dims):
+        if dims is None:
+            return a.squeeze()
+        dims = tuple(d for d in dims if a.shape[d] == 1)
+        return a.squeeze(dims) if dims else a.view()
+
+    def backward(self, g):
+        return (g.reshape(self._in_meta[0][0]),)
+
+
+def squeeze(input, dim=None):
+    nd = input._data.ndim
+    if dim is None:
+        dims = None
+    elif isinstance(dim, (tuple, list)):
+        dims = tuple(sorted({_wrap_dim(d, nd) for d in dim}))
+    else:
+        dims = (_wrap_dim(dim, nd),)
+    return apply(Squeeze, input, dims=dims)
+
+
+# --- unbind -------------------------------------------------------------------------------------
+
+class Unbind(Op):
+    name = "unbind"
+    is_view = True
+
+    def forward(self, a, dim):
+        n = a.shape[dim]
+        self.num_outputs = n
+        self.dim = dim
+        pre = (slice(None),) * dim
+        return tuple(a[pre + (i,)] for i in range(n))
+
+    def backward(self, *grads):
+        from .indexing import stack
+        return (stack(grads, self.dim),)
+
+
+def unbind(input, dim=0):
+    nd = input._data.ndim
+    if nd == 0:
+        raise IndexError("Dimension specified as 0 but tensor has no dimensions")
+    dim = _wrap_dim(dim, nd)
+    return apply(Unbind, input, dim=dim)
+
+
+# --- narrow / select ------------------------------------------------------------------------------
+
+def narrow(input, dim, start, length):
+    from .indexing import BasicIndex
+    nd = input._data.ndim
+    if nd == 0:
+        raise RuntimeError("narrow() cannot be applied to a 0-dim tensor.")
+    if isinstance(start, Tensor):
+        start = int(start.item())
+    d = _wrap_dim(dim, nd)
+    size = input._data.shape[d]
+    if not -size <= start <= size:
+        raise IndexError(f"start out of range (expected to be in range of [{-size}, {size}], "
+                         f"but got {start})")
+    if start < 0:
+        start += size
+    if length < 0 or start > size - length:
+        raise RuntimeError(f"start ({start}) + length ({length}) exceeds dimension size "
+                           f"({size}).")
+    key = (slice(None),) * d + (slice(start, start + length),)
+    return apply(BasicIndex, input, key=key, nones=None, bw_name="SliceBackward0")
+
+
+def select(input, dim, index):
+    from .indexing import BasicIndex
+    nd = input._data.ndim
+    if nd == 0:
+        raise IndexError("select() cannot be applied to a 0-dim tensor.")
+    d = _wrap_dim(dim, nd)
+    size = input._data.shape[d]
+    index = int(index)
+    if not -size <= index < size:
+        raise IndexError(f"select(): index {index} out of range for tensor of size "
+                         f"{list(input._data.shape)} at dimension {dim}")
+    key = (slice(None),) * d + (index,)
+    return apply(BasicIndex, input, key=key, nones=None, bw_name="SelectBackward0")
+
+
+__all__ = ["view", "reshape", "expand", "expand_as", "broadcast_to", "sum_to_size", "permute",
+           "transpose", "swapaxes", "swapdims", "t", "unsqueeze", "squeeze", "unbind", "narrow",
+           "select"]
+
+Tensor.unsqueeze = unsqueeze
+Tensor.squeeze = squeeze
+Tensor.unbind = unbind
+Tensor.narrow = narrow
+Tensor.select = select
