@@ -1,0 +1,1 @@
+"""Benchmarks comparing ember with PyTorch on the same torch-API workload code."""

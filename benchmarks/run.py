@@ -1,0 +1,291 @@
+"""Run the workloads of ``benchmarks/workloads.py`` on ember and on PyTorch and compare.
+
+    .venv/bin/python benchmarks/run.py [--only NAME] [--repeat N] [--threads N] [--markdown]
+
+The same workload code runs on both libraries in one run.  For each workload and each
+library: a few warm-up calls, then ``--repeat`` timed samples; a sample times a batch of
+calls (enough calls to last at least ``--min-time`` seconds) and reports the time per
+call.  The table shows the median per-call time of each library and the ratio
+ember / torch (lower is better for ember; 1.0 = parity).
+
+Threads: the process re-executes itself once, before NumPy or torch is imported, with
+``OPENBLAS_NUM_THREADS``, ``OMP_NUM_THREADS`` and ``MKL_NUM_THREADS`` set to
+``--threads`` (default: all CPUs), and with ``OPENBLAS_CORETYPE`` / ``OPENBLAS_L2_SIZE``
+removed (both together, so OpenBLAS picks its kernel by CPU detection; keep them with
+``--keep-openblas-env``).  torch additionally gets ``torch.set_num_threads(N)``.  The
+header prints what NumPy's BLAS actually runs (via threadpoolctl, if installed).
+
+Order: by default both libraries run in this one process, in A-B-B-A blocks (ember,
+torch, torch, ember), so slow drifts of machine load hit both sides alike, with a pause
+between blocks so one library's idle BLAS/OpenMP threads stop spinning before the other
+starts.  ``--isolate`` runs each library in its own child process instead.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+_EXEC_MARK = "_EMBER_BENCH_ENV"
+_THREAD_VARS = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")
+_OPENBLAS_TUNING = ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE")
+
+
+def parse_args(argv=None):
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
+                                formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--only", action="append", metavar="NAME",
+                   help="run only this workload (repeatable, or comma-separated)")
+    p.add_argument("--repeat", type=int, default=21, metavar="N",
+                   help="timed samples per library and workload (default 21)")
+    p.add_argument("--warmup", type=int, default=3, metavar="N",
+                   help="untimed warm-up calls per library and workload (default 3)")
+    p.add_argument("--min-time", type=float, default=0.02, metavar="S",
+                   help="each sample loops the workload for at least S seconds (default 0.02)")
+    p.add_argument("--threads", type=int, default=os.cpu_count() or 1, metavar="N",
+                   help="threads for both libraries (default: all CPUs)")
+    p.add_argument("--markdown", action="store_true",
+                   help="also print a Markdown table (for BENCHMARKS.md)")
+    p.add_argument("--isolate", action="store_true",
+                   help="run each library in its own child process")
+    p.add_argument("--keep-openblas-env", action="store_true",
+                   help="do not remove OPENBLAS_CORETYPE / OPENBLAS_L2_SIZE")
+    p.add_argument("--list", action="store_true", help="list the workloads and exit")
+    p.add_argument("--child", choices=("ember", "torch"), help=argparse.SUPPRESS)
+    args = p.parse_args(argv)
+    if args.only:
+        args.only = [n for item in args.only for n in item.split(",") if n]
+    if args.repeat < 1 or args.threads < 1:
+        p.error("--repeat and --threads must be >= 1")
+    return args
+
+
+def ensure_env(args) -> None:
+    """Re-exec once with the thread variables set, before NumPy/torch are imported."""
+    if "numpy" in sys.modules:  # pragma: no cover - a programming error in this file
+        raise RuntimeError("numpy was imported before the thread environment was set")
+    want = str(args.threads)
+    mark = f"{want}:{int(args.keep_openblas_env)}"
+    if os.environ.get(_EXEC_MARK) == mark:
+        return
+    env = dict(os.environ)
+    for v in _THREAD_VARS:
+        env[v] = want
+    if not args.keep_openblas_env:
+        removed = [v for v in _OPENBLAS_TUNING if env.pop(v, None) is not None]
+        if removed:
+            env["_EMBER_BENCH_REMOVED"] = ",".join(removed)
+    env[_EXEC_MARK] = mark
+    os.execve(sys.executable, [sys.executable, os.path.abspath(__file__), *sys.argv[1:]], env)
+
+
+# --- everything below runs after the re-exec -------------------------------------------
+
+def setup_path() -> None:
+    if ROOT not in sys.path:
+        sys.path.insert(0, ROOT)
+
+
+def load_libs(threads: int, which=("ember", "torch")):
+    libs = {}
+    if "ember" in which:
+        import ember
+        libs["ember"] = ember
+    if "torch" in which:
+        import torch
+        torch.set_num_threads(threads)
+        libs["torch"] = torch
+    return libs
+
+
+def blas_info() -> str:
+    try:
+        import numpy as np  # noqa: F401  (loads the BLAS so threadpoolctl can see it)
+        from threadpoolctl import threadpool_info
+    except ImportError:
+        return "threadpoolctl not installed (pip install threadpoolctl to show the kernel)"
+    parts = []
+    for d in threadpool_info():
+        lib = os.path.basename(d.get("filepath", "?"))
+        parts.append(f"{d.get('internal_api')} {d.get('version')} "
+                     f"kernel={d.get('architecture', '-')} threads={d.get('num_threads')} "
+                     f"({lib})")
+    return "; ".join(parts) or "no BLAS/OpenMP pool found"
+
+
+def calibrate(fn, min_time: float) -> int:
+    """Calls per sample so that one sample lasts at least ``min_time`` seconds."""
+    from time import perf_counter
+    number = 1
+    while True:
+        t0 = perf_counter()
+        for _ in range(number):
+            fn()
+        dt = perf_counter() - t0
+        if dt >= min_time or number >= 1 << 20:
+            return number
+        number = max(number * 2, int(number * min_time / max(dt, 1e-9) * 1.2))
+
+
+def sample(fn, number: int, repeat: int) -> list[float]:
+    from time import perf_counter
+    out = []
+    for _ in range(repeat):
+        t0 = perf_counter()
+        for _ in range(number):
+            fn()
+        out.append((perf_counter() - t0) / number)
+    return out
+
+
+def prepare(lib, factory, warmup: int, min_time: float):
+    lib.set_grad_enabled(True)
+    fn = factory(lib)
+    for _ in range(warmup):
+        fn()
+    return fn, calibrate(fn, min_time)
+
+
+def measure_inprocess(factory, libs, args) -> dict[str, list[float]]:
+    """A-B-B-A blocks in this process; returns per-call times for each library."""
+    import gc
+    import time
+    prepared = {}
+    for name, lib in libs.items():
+        prepared[name] = prepare(lib, factory, args.warmup, args.min_time)
+    times: dict[str, list[float]] = {name: [] for name in libs}
+    names = list(libs)
+    first = (args.repeat + 1) // 2
+    blocks = [(n, first) for n in names] + [(n, args.repeat - first) for n in reversed(names)]
+    for name, count in blocks:
+        if count == 0:
+            continue
+        libs[name].set_grad_enabled(True)
+        gc.collect()
+        time.sleep(0.2)  # let the other library's worker threads go idle
+        fn, number = prepared[name]
+        times[name] += sample(fn, number, count)
+    return times
+
+
+def measure_child(args, factory) -> dict:
+    """Entry of a ``--isolate`` child: one library, one workload; prints JSON."""
+    import gc
+    libs = load_libs(args.threads, (args.child,))
+    lib = libs[args.child]
+    fn, number = prepare(lib, factory, args.warmup, args.min_time)
+    gc.collect()
+    return {"times": sample(fn, number, args.repeat)}
+
+
+def measure_isolated(name, args) -> dict[str, list[float]]:
+    import json
+    import subprocess
+    times = {}
+    for lib in ("ember", "torch"):
+        cmd = [sys.executable, os.path.abspath(__file__), "--child", lib, "--only", name,
+               "--repeat", str(args.repeat), "--warmup", str(args.warmup),
+               "--min-time", str(args.min_time), "--threads", str(args.threads)]
+        if args.keep_openblas_env:
+            cmd.append("--keep-openblas-env")
+        res = subprocess.run(cmd, capture_output=True, text=True, check=False)
+        if res.returncode != 0:
+            raise RuntimeError(f"child {lib}/{name} failed:\n{res.stderr}")
+        times[lib] = json.loads(res.stdout.strip().splitlines()[-1])["times"]
+    return times
+
+
+def median(xs):
+    s = sorted(xs)
+    n = len(s)
+    return s[n // 2] if n % 2 else 0.5 * (s[n // 2 - 1] + s[n // 2])
+
+
+def fmt_time(t: float) -> str:
+    if t >= 1:
+        return f"{t:.3f} s"
+    if t >= 1e-3:
+        return f"{t * 1e3:.3f} ms"
+    return f"{t * 1e6:.1f} us"
+
+
+def main(argv=None) -> int:
+    args = parse_args(argv)
+    ensure_env(args)
+    setup_path()
+    from benchmarks.workloads import WORKLOADS, choices
+
+    names = list(WORKLOADS)
+    if args.list:
+        for n in names:
+            target = WORKLOADS[n][1]
+            print(f"{n}  (target ember/torch <= {target})")
+        return 0
+    if args.only:
+        unknown = [n for n in args.only if n not in WORKLOADS]
+        if unknown:
+            print(f"unknown workload(s): {', '.join(unknown)}; choose from {', '.join(names)}",
+                  file=sys.stderr)
+            return 2
+        names = [n for n in names if n in args.only]
+
+    if args.child:
+        import json
+        print(json.dumps(measure_child(args, WORKLOADS[names[0]][0])))
+        return 0
+
+    import platform
+
+    import numpy as np
+    libs = load_libs(args.threads)
+    torch = libs["torch"]
+    removed = os.environ.get("_EMBER_BENCH_REMOVED")
+    print(f"python {platform.python_version()}  numpy {np.__version__}  "
+          f"torch {torch.__version__}  ember {libs['ember'].__version__}")
+    print(f"threads: {args.threads} (OPENBLAS/OMP/MKL_NUM_THREADS; "
+          f"torch.get_num_threads()={torch.get_num_threads()})")
+    print(f"numpy BLAS: {blas_info()}")
+    if args.keep_openblas_env:
+        kept = [f"{v}={os.environ[v]}" for v in _OPENBLAS_TUNING if v in os.environ]
+        print(f"OpenBLAS tuning env kept: {', '.join(kept) or 'none set'}")
+    else:
+        print(f"OpenBLAS tuning env removed: {removed or 'none was set'}")
+    print(f"variants (from ember's ops): {choices()}")
+    load = os.getloadavg()[0]
+    print(f"load average (1 min) before the run: {load:.2f}"
+          + ("  WARNING: the machine is busy; threaded timings will be noisy" if load > 0.5
+             else ""))
+    print(f"mode: {'isolated processes' if args.isolate else 'one process, A-B-B-A blocks'}; "
+          f"{args.repeat} samples x >= {args.min_time}s after {args.warmup} warm-up calls")
+    print()
+
+    rows = []
+    for name in names:
+        factory, target = WORKLOADS[name]
+        if args.isolate:
+            times = measure_isolated(name, args)
+        else:
+            times = measure_inprocess(factory, libs, args)
+        e, t = median(times["ember"]), median(times["torch"])
+        e_lo, t_lo = min(times["ember"]), min(times["torch"])
+        ratio = e / t
+        ok = "yes" if target is None or ratio <= target else "NO"
+        rows.append((name, e, t, ratio, target, ok, e_lo / t_lo))
+        print(f"{name:<16} ember {fmt_time(e):>11}  torch {fmt_time(t):>11}  "
+              f"ratio {ratio:7.2f}  (min/min {e_lo / t_lo:6.2f})  target <= {target}  {ok}",
+              flush=True)
+
+    if args.markdown:
+        print()
+        print("| workload | ember (median) | torch (median) | ember / torch | target | met |")
+        print("|---|---:|---:|---:|---:|:---:|")
+        for name, e, t, ratio, target, ok, _ in rows:
+            tgt = f"<= {target}" if target is not None else "-"
+            print(f"| `{name}` | {fmt_time(e)} | {fmt_time(t)} | **{ratio:.2f}** | {tgt} | {ok} |")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
