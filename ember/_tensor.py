@@ -48,7 +48,7 @@ class Tensor:
     """A multi-dimensional array with autograd, mirroring ``torch.Tensor``."""
 
     __slots__ = ("_data", "_dtype", "_device", "_requires_grad", "grad", "_grad_fn",
-                 "_output_nr", "_version", "_base", "_view_src", "_grad_acc", "_retains_grad",
+                 "_output_nr", "_vcnt", "_base", "_view_src", "_grad_acc", "_retains_grad",
                  "_post_acc_hooks", "_backward_hooks", "__dict__", "__weakref__")
     __array_ufunc__ = None  # make NumPy defer to our reflected operators
     __array_priority__ = 1000
@@ -77,7 +77,7 @@ class Tensor:
         t.grad = None
         t._grad_fn = None
         t._output_nr = 0
-        t._version = None
+        t._vcnt = None
         t._base = None
         t._view_src = None
         t._grad_acc = None
@@ -96,7 +96,7 @@ class Tensor:
         t.grad = None
         t._grad_fn = None
         t._output_nr = 0
-        t._version = None
+        t._vcnt = None
         t._base = None
         t._view_src = None
         t._grad_acc = None
@@ -249,19 +249,20 @@ class Tensor:
         return self._output_nr
 
     @property
-    def _version_value(self) -> int:
-        return 0 if self._version is None else self._version.v
+    def _version(self) -> int:
+        """How many in-place changes this tensor's memory has seen (shared with views)."""
+        return 0 if self._vcnt is None else self._vcnt.v
 
     def _vc(self) -> VersionCounter:
-        vc = self._version
+        vc = self._vcnt
         if vc is None:
-            vc = self._version = VersionCounter()
+            vc = self._vcnt = VersionCounter()
         return vc
 
     def _bump(self) -> None:
-        vc = self._version
+        vc = self._vcnt
         if vc is None:
-            vc = self._version = VersionCounter()
+            vc = self._vcnt = VersionCounter()
         vc.v += 1
 
     @property
@@ -317,7 +318,9 @@ class Tensor:
             raise RuntimeError("cannot register a hook on a tensor that doesn't require gradient")
         if self._grad_fn is not None:
             return self._grad_fn._add_pre_hook(self._output_nr, hook)
-        return self._accumulator()._add_pre_hook(0, hook)
+        acc = self._accumulator()
+        self._backward_hooks = acc  # keep the accumulator (and its hooks) alive
+        return acc._add_pre_hook(0, hook)
 
     def register_post_accumulate_grad_hook(self, hook):
         if self._grad_fn is not None:
@@ -338,7 +341,7 @@ class Tensor:
     def detach(self) -> Tensor:
         """A new tensor sharing memory and version counter, cut from the graph."""
         t = Tensor._make(self._data, self._device)
-        t._version = self._vc()
+        t._vcnt = self._vc()
         return t
 
     def detach_(self) -> Tensor:

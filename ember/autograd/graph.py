@@ -88,10 +88,13 @@ class Node:
             return ()
         out = []
         for entry in saved:
+            if entry is None:
+                out.append(None)
+                continue
             n = len(entry)
             if n == 2:  # an input tensor: (tensor, version at save)
                 t = entry[0]
-                vc = t._version
+                vc = t._vcnt
                 now = vc.v if vc is not None else 0
                 if now != entry[1]:
                     raise RuntimeError(_modified_msg(self, t.shape, now, entry[1]))
@@ -155,9 +158,9 @@ class Node:
 
 def _rebuild_output(node: Node, entry):
     from .._tensor import Tensor
-    arr, ver, _version, dev, output_nr = entry
+    arr, ver, _saved_version, dev, output_nr = entry
     t = Tensor._make(arr, dev)
-    t._version = ver
+    t._vcnt = ver
     t._requires_grad = True
     t._grad_fn = node
     t._output_nr = output_nr

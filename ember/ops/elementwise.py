@@ -54,7 +54,7 @@ class RSub(Op):
 class Mul(Op):
     name = "mul"
     promote = staticmethod(promote_same)
-    save = (0, 1)
+    save = ((0, 1), (1, 0))  # as torch: each operand only if the other needs its grad
 
     def forward(self, a, b):
         return a * b
@@ -68,7 +68,7 @@ class Mul(Op):
 class Div(Op):
     name = "div"
     promote = staticmethod(promote_float)
-    save = (0, 1)
+    save = ((0, 1), 1)
 
     def forward(self, a, b):
         return a / b

@@ -45,9 +45,9 @@ class _Dispatch:
 class Op(Node):
     """Base of all ops.  Class attributes declare what the dispatcher must do."""
 
-    name: str = ""
+    op_name: str = ""
     promote = None          # a function (args, arrays) -> arrays, or None
-    save: tuple = ()        # indices of tensor args saved for backward
+    save: tuple = ()        # args saved for backward: i, or (i, j) = i only if arg j needs grad
     save_out = False        # save the (single) output for backward
     is_view = False         # the output is a view of args[0]
     differentiable = True
@@ -55,14 +55,19 @@ class Op(Node):
 
     def __init_subclass__(cls, **kw) -> None:
         super().__init_subclass__(**kw)
-        if cls.name:
-            OPS[cls.name] = cls
+        # ``name = "exp"`` in a class body is the registry name; on nodes ``name()`` must
+        # stay torch's method returning the grad_fn name, so the string moves to op_name.
+        op_name = cls.__dict__.get("name")
+        if isinstance(op_name, str):
+            cls.op_name = op_name
+            cls.name = Node.name
+            OPS[op_name] = cls
 
     def forward(self, *arrays, **params):  # pragma: no cover - abstract
         raise NotImplementedError
 
     def backward(self, *grads):
-        raise RuntimeError(f"the derivative for '{self.name}' is not implemented.")
+        raise RuntimeError(f"the derivative for '{self.op_name}' is not implemented.")
 
 
 def _device_error(cls, args):
@@ -72,7 +77,7 @@ def _device_error(cls, args):
             devs.append(str(a._device))
     raise RuntimeError(
         "Expected all tensors to be on the same device, but found at least two devices, "
-        f"{devs[0]} and {devs[1]}! (when checking arguments for {cls.name})")
+        f"{devs[0]} and {devs[1]}! (when checking arguments for {cls.op_name})")
 
 
 def apply(cls, *args, **params):
@@ -113,7 +118,7 @@ def apply(cls, *args, **params):
         t._requires_grad = True
         t._grad_fn = node
         if cls.save_out:
-            vc = t._version = _vc_new()
+            vc = t._vcnt = _vc_new()
             node._saved = (node._saved or ()) + ((out, vc, 0, dev, 0),)
     if cls.is_view:
         _link_view(t, args[0], cls, params, 0)
@@ -145,9 +150,15 @@ def _record(node, cls, args) -> None:
     if save:
         saved = []
         for i in save:
+            if i.__class__ is tuple:  # (i, j): save arg i only if arg j requires grad
+                i, j = i
+                c = args[j]
+                if not (isinstance(c, Tensor) and c._requires_grad):
+                    saved.append(None)
+                    continue
             a = args[i]
             if isinstance(a, Tensor):
-                vc = a._version
+                vc = a._vcnt
                 saved.append((a, vc.v if vc is not None else 0))
             else:
                 saved.append((a,))
@@ -186,7 +197,7 @@ def _wrap_multi(node, cls, args, params, outs, dev, record):
 def _link_view(t, src, cls, params, idx) -> None:
     base = src._base
     t._base = src if base is None else base
-    t._version = src._vc()
+    t._vcnt = src._vc()
     t._view_src = (src, cls, params, idx)
 
 
@@ -325,8 +336,8 @@ def _retarget_saved_output(r: Tensor, self: Tensor) -> None:
     if node is not None and node._saved:
         saved = list(node._saved)
         for i, e in enumerate(saved):
-            if len(e) == 5 and e[0] is r._data:
-                saved[i] = (self._data, self._vc(), self._version.v, e[3], e[4])
+            if e is not None and len(e) == 5 and e[0] is r._data:
+                saved[i] = (self._data, self._vc(), self._vcnt.v, e[3], e[4])
         node._saved = tuple(saved)
 
 
