@@ -89,7 +89,7 @@ def view_dtype(input, dtype):
     from .._tensor import Tensor as _T
     out = _T._make(input._data.view(dtype.np), input._device)
     out._base = input if input._base is None else input._base
-    out._version = input._vc()
+    out._vcnt = input._vc()
     return out
 
 
@@ -395,12 +395,388 @@ def select(input, dim, index):
     return apply(BasicIndex, input, key=key, nones=None, bw_name="SelectBackward0")
 
 
-__all__ = ["view", "reshape", "expand", "expand_as", "broadcast_to", "sum_to_size", "permute",
-           "transpose", "swapaxes", "swapdims", "t", "unsqueeze", "squeeze", "unbind", "narrow",
-           "select"]
+def _view_of(arr, shape, strides, offset=0):
+    """A writeable-as-``arr`` view with element ``strides`` starting ``offset`` elements
+    after ``arr``'s first element (diagonal/unfold/as_strided)."""
+    item = arr.itemsize
+    root = arr
+    while isinstance(root.base, np.ndarray):
+        root = root.base
+    bst = tuple(int(s) * item for s in strides)
+    shape = tuple(int(s) for s in shape)
+    try:
+        out = np.ndarray(shape, arr.dtype, buffer=root,
+                         offset=arr.ctypes.data - root.ctypes.data + offset * item, strides=bst)
+    except (TypeError, ValueError, BufferError):
+        out = np.lib.stride_tricks.as_strided(arr[...] if offset == 0 else arr.reshape(-1)[offset:],
+                                              shape, bst, writeable=arr.flags.writeable)
+    if not arr.flags.writeable and out.flags.writeable:
+        out.flags.writeable = False
+    return out
 
-Tensor.unsqueeze = unsqueeze
-Tensor.squeeze = squeeze
-Tensor.unbind = unbind
-Tensor.narrow = narrow
-Tensor.select = select
+
+# --- flatten / unflatten / view_as ------------------------------------------------------------
+
+def flatten(input, start_dim=0, end_dim=-1):
+    shape = input._data.shape
+    nd = len(shape)
+    if nd == 0:
+        return reshape(input, 1)
+    s = _wrap_dim(start_dim, nd)
+    e = _wrap_dim(end_dim, nd)
+    if s > e:
+        raise RuntimeError("flatten() has invalid args: start_dim cannot come after end_dim")
+    if s == e:
+        return input
+    n = 1
+    for k in shape[s:e + 1]:
+        n *= k
+    return reshape(input, shape[:s] + (n,) + shape[e + 1:])
+
+
+def unflatten(input, dim, sizes):
+    shape = input._data.shape
+    d = _wrap_dim(dim, len(shape))
+    sizes = tuple(int(x) for x in sizes)
+    if len(sizes) == 0:
+        raise RuntimeError("unflatten: sizes must be non-empty")
+    try:
+        sizes = _infer_size(sizes, shape[d])
+    except RuntimeError:
+        raise RuntimeError(f"unflatten: Provided sizes {list(sizes)} don't multiply up to the "
+                           f"size of dim {dim} ({shape[d]}) in the input tensor") from None
+    return view(input, shape[:d] + sizes + shape[d + 1:]) if _viewable(
+        input, shape[:d] + sizes + shape[d + 1:]) else reshape(input, shape[:d] + sizes +
+                                                                 shape[d + 1:])
+
+
+def _viewable(input, shape) -> bool:
+    try:
+        input._data.reshape(shape, copy=False)
+        return True
+    except ValueError:
+        return False
+
+
+def view_as(input, other):
+    return view(input, tuple(other.shape))
+
+
+# --- movedim ------------------------------------------------------------------------------------
+
+def movedim(input, source, destination):
+    nd = input._data.ndim
+    src = [source] if isinstance(source, int) else list(source)
+    dst = [destination] if isinstance(destination, int) else list(destination)
+    if len(src) != len(dst):
+        raise RuntimeError(f"movedim: Invalid source or destination dims: source ({src} dims) "
+                           f"should contain the same number of dims as destination ({dst} dims)")
+    src = [_wrap_dim(d, nd) for d in src]
+    dst = [_wrap_dim(d, nd) for d in dst]
+    if len(set(src)) != len(src):
+        raise RuntimeError(f"movedim: repeated dim in `source` ({src})")
+    if len(set(dst)) != len(dst):
+        raise RuntimeError(f"movedim: repeated dim in `destination` ({dst})")
+    order = [d for d in range(nd) if d not in src]
+    perm = [None] * nd
+    for s_, d_ in zip(src, dst):
+        perm[d_] = s_
+    it = iter(order)
+    perm = [p if p is not None else next(it) for p in perm]
+    return apply(Permute, input, dims=tuple(perm))
+
+
+moveaxis = movedim
+
+
+# --- diagonal -------------------------------------------------------------------------------------
+
+def _diag_geom(shape, strides, offset, d1, d2):
+    n1, n2 = shape[d1], shape[d2]
+    if offset >= 0:
+        n = max(min(n1, n2 - offset), 0)
+        start = offset * strides[d2] if n else 0
+    else:
+        n = max(min(n1 + offset, n2), 0)
+        start = -offset * strides[d1] if n else 0
+    keep = [i for i in range(len(shape)) if i != d1 and i != d2]
+    return ([shape[i] for i in keep] + [n], [strides[i] for i in keep] +
+            [strides[d1] + strides[d2]], start)
+
+
+def _diag_view(a, offset, d1, d2):
+    shp, st, start = _diag_geom(a.shape, _estrides(a), offset, d1, d2)
+    return _view_of(a, shp, st, start)
+
+
+class Diagonal(Op):
+    name = "diagonal"
+    is_view = True
+
+    def forward(self, a, offset, dim1, dim2):
+        self.p = (offset, dim1, dim2)
+        return _diag_view(a, offset, dim1, dim2)
+
+    def backward(self, g):
+        return (apply(DiagonalBackward, g, shape=self._in_meta[0][0], p=self.p),)
+
+
+class DiagonalBackward(Op):
+    name = "diagonal_backward"
+
+    def forward(self, g, shape, p):
+        self.p = p
+        out = np.zeros(shape, dtype=g.dtype)
+        _diag_view(out, *p)[...] = g
+        return out
+
+    def backward(self, gg):
+        return (apply(Diagonal, gg, offset=self.p[0], dim1=self.p[1], dim2=self.p[2]),)
+
+
+def diagonal(input, offset=0, dim1=0, dim2=1):
+    nd = input._data.ndim
+    d1, d2 = _wrap_dim(dim1, nd), _wrap_dim(dim2, nd)
+    if d1 == d2:
+        raise RuntimeError(f"diagonal dimensions cannot be identical {dim1}, {dim2}")
+    return apply(Diagonal, input, offset=int(offset), dim1=d1, dim2=d2)
+
+
+# --- unfold / as_strided -------------------------------------------------------------------------
+
+class _StorageMap(Op):
+    """``zeros(n).index_add_(0, src_idx, x)[dst_idx]``: the linear map behind as_strided's
+    and unfold's gradients (its own adjoint with the index roles swapped)."""
+
+    name = "storage_map"
+    _bw_name = "AsStridedBackward0"
+
+    def forward(self, x, src_idx, dst_idx, n):
+        self.p = (src_idx, dst_idx, n)
+        buf = np.zeros(n, dtype=x.dtype)
+        np.add.at(buf, src_idx.reshape(-1), x.reshape(-1))
+        return buf[dst_idx]
+
+    def backward(self, g):
+        src_idx, dst_idx, n = self.p
+        return (apply(_StorageMap, g, src_idx=dst_idx, dst_idx=src_idx, n=n),)
+
+
+def _elem_index(shape, strides, offset):
+    idx = np.full(tuple(shape), offset, dtype=np.int64)
+    for i, (n, s) in enumerate(zip(shape, strides)):
+        sh = [1] * len(shape)
+        sh[i] = n
+        idx = idx + (np.arange(n, dtype=np.int64) * s).reshape(sh)
+    return idx
+
+
+class AsStrided(Op):
+    name = "as_strided"
+    is_view = True
+
+    def forward(self, a, size, stride, storage_offset, in_geom, name="AsStridedBackward0"):
+        self._bw_name = name
+        self.geom = (size, stride, storage_offset, in_geom)
+        return _view_of(a, size, stride, storage_offset - in_geom[2])
+
+    def backward(self, g):
+        size, stride, off, (ishape, istride, ioff) = self.geom
+        out_idx = _elem_index(size, stride, off)
+        in_idx = _elem_index(ishape, istride, ioff)
+        n = int(max(out_idx.max(initial=0), in_idx.max(initial=0))) + 1
+        return (apply(_StorageMap, g, src_idx=out_idx, dst_idx=in_idx, n=n),)
+
+
+def as_strided(input, size, stride, storage_offset=None):
+    size = tuple(int(s) for s in size)
+    stride = tuple(int(s) for s in stride)
+    if len(size) != len(stride):
+        raise RuntimeError("mismatch in length of strides and shape")
+    for s in stride:
+        if s < 0:
+            raise RuntimeError("as_strided: Negative strides are not supported at the moment, "
+                               f"got strides: {list(stride)}")
+    base_off = input.storage_offset()
+    off = base_off if storage_offset is None else int(storage_offset)
+    geom = (input._data.shape, input.stride(), base_off)
+    root = input._data
+    while isinstance(root.base, np.ndarray):
+        root = root.base
+    need = off + sum((n - 1) * s for n, s in zip(size, stride)) + 1 if all(size) else 0
+    if need > root.size:
+        raise RuntimeError(f"setStorage: sizes {list(size)}, strides {list(stride)}, storage "
+                           f"offset {off}, and itemsize {input._data.itemsize} requiring a "
+                           f"storage size of {need * input._data.itemsize} are out of bounds "
+                           f"for storage of size {root.nbytes}")
+    return apply(AsStrided, input, size=size, stride=stride, storage_offset=off, in_geom=geom)
+
+
+class Unfold(Op):
+    name = "unfold"
+    is_view = True
+
+    def forward(self, a, dimension, size, step):
+        self.p = (a.shape, dimension, size, step)
+        st = _estrides(a)
+        if a.ndim == 0:
+            return _view_of(a, (size,), (1,), 0)
+        shp = list(a.shape)
+        n = (shp[dimension] - size) // step + 1
+        shp[dimension] = n
+        nst = list(st)
+        nst[dimension] = st[dimension] * step
+        return _view_of(a, shp + [size], nst + [st[dimension]], 0)
+
+    def backward(self, g):
+        return (apply(UnfoldBackward, g, p=self.p),)
+
+
+class UnfoldBackward(Op):
+    name = "unfold_backward"
+
+    def forward(self, g, p):
+        self.p = p
+        shape, dim, size, step = p
+        out = np.zeros(shape, dtype=g.dtype)
+        if len(shape) == 0:
+            out[...] = g.sum()
+            return out
+        n = g.shape[dim]
+        for k in range(size):  # loop over the window, not the elements
+            sl = [slice(None)] * len(shape)
+            sl[dim] = slice(k, k + (n - 1) * step + 1, step)
+            out[tuple(sl)] += g[..., k]
+        return out
+
+    def backward(self, gg):
+        _, dim, size, step = self.p
+        return (apply(Unfold, gg, dimension=dim, size=size, step=step),)
+
+
+def unfold(input, dimension, size, step):
+    nd = input._data.ndim
+    d = _wrap_dim(dimension, nd)
+    n = input._data.shape[d] if nd else 1
+    if size > n:
+        raise RuntimeError(f"maximum size for tensor at dimension {d} is {n} but size is {size}")
+    if step <= 0:
+        raise RuntimeError(f"step is {step} but must be > 0")
+    if size < 0:
+        raise RuntimeError(f"size is {size} but must be >= 0")
+    return apply(Unfold, input, dimension=d, size=int(size), step=int(step))
+
+
+# --- split / chunk / tensor_split ----------------------------------------------------------------
+
+def split(tensor, split_size_or_sections, dim=0):
+    nd = tensor._data.ndim
+    if nd == 0:
+        raise RuntimeError("split expects at least a 1-dimensional tensor")
+    d = _wrap_dim(dim, nd)
+    n = tensor._data.shape[d]
+    if isinstance(split_size_or_sections, int):
+        s = split_size_or_sections
+        if s < 0 or (s == 0 and n != 0):
+            raise RuntimeError(f"split expects split_size be non-negative, but got split_size={s}")
+        if n == 0:
+            sizes = [0]
+        else:
+            sizes = [s] * (n // s) + ([n % s] if n % s else [])
+    else:
+        sizes = [int(x) for x in split_size_or_sections]
+        if sum(sizes) != n or any(x < 0 for x in sizes):
+            raise RuntimeError(f"split_with_sizes expects split_sizes to sum exactly to {n} "
+                               f"(input tensor's size at dimension {d}), but got split_sizes="
+                               f"{sizes}")
+    out = []
+    off = 0
+    for s in sizes:
+        out.append(narrow(tensor, d, off, s))
+        off += s
+    return tuple(out)
+
+
+def chunk(input, chunks, dim=0):
+    if chunks <= 0:
+        raise RuntimeError("chunk expects `chunks` to be greater than 0, got: " + str(chunks))
+    nd = input._data.ndim
+    if nd == 0:
+        raise RuntimeError("chunk expects at least a 1-dimensional tensor")
+    d = _wrap_dim(dim, nd)
+    n = input._data.shape[d]
+    size = -(-n // chunks)
+    if size == 0:
+        size = 1 if n == 0 else size
+        if n == 0:
+            return tuple(narrow(input, d, 0, 0) for _ in range(chunks))
+    return split(input, size, d)
+
+
+def tensor_split(input, indices_or_sections, dim=0):
+    nd = input._data.ndim
+    if nd == 0:
+        raise RuntimeError("tensor_split expected at least a 1-dimensional tensor, but got a "
+                           "tensor with 0 dims")
+    d = _wrap_dim(dim, nd)
+    n = input._data.shape[d]
+    ios = indices_or_sections
+    if isinstance(ios, Tensor):
+        ios = ios.tolist() if ios._data.ndim == 1 else int(ios.item())
+    if isinstance(ios, int):
+        if ios <= 0:
+            raise RuntimeError(f"number of sections must be larger than 0, got {ios}")
+        q, r = divmod(n, ios)
+        bounds = []
+        acc = 0
+        for i in range(ios):
+            bounds.append(acc)
+            acc += q + (1 if i < r else 0)
+        bounds.append(n)
+    else:
+        bounds = [0] + [int(i) for i in ios] + [n]
+    out = []
+    for a, b in zip(bounds[:-1], bounds[1:]):
+        a = min(max(a + n if a < 0 else a, 0), n)
+        b = min(max(b + n if b < 0 else b, 0), n)
+        out.append(narrow(input, d, a, max(b - a, 0)))
+    return tuple(out)
+
+
+# --- in-place shape changes ---------------------------------------------------------------------
+
+def _inplace_shape(self, r):
+    from .registry import _check_inplace
+    _check_inplace(self)
+    self._data = r._data
+    if r._grad_fn is not None:
+        self._grad_fn = r._grad_fn
+        self._output_nr = r._output_nr
+    return self
+
+
+def squeeze_(input, dim=None):
+    return _inplace_shape(input, squeeze(input, dim))
+
+
+def unsqueeze_(input, dim):
+    return _inplace_shape(input, unsqueeze(input, dim))
+
+
+def t_(input):
+    return _inplace_shape(input, t(input))
+
+
+def transpose_(input, dim0, dim1):
+    return _inplace_shape(input, transpose(input, dim0, dim1))
+
+
+__all__ = ["view", "reshape", "view_dtype", "expand", "expand_as", "broadcast_to",
+           "sum_to_size", "permute", "transpose", "swapaxes", "swapdims", "t", "unsqueeze",
+           "squeeze", "unbind", "narrow", "select", "flatten", "unflatten", "movedim",
+           "moveaxis", "diagonal", "as_strided", "split", "chunk", "tensor_split"]
+
+for _n in ["unsqueeze", "squeeze", "unbind", "narrow", "select", "flatten", "unflatten",
+           "view_as", "movedim", "moveaxis", "diagonal", "as_strided", "unfold", "split",
+           "chunk", "tensor_split", "squeeze_", "unsqueeze_", "t_", "transpose_"]:
+    setattr(Tensor, _n, globals()[_n])
