@@ -220,6 +220,8 @@ class Geometric(_RandomFill):
 
 def geometric_(self, p, *, generator=None) -> Tensor:
     """Fills with the number of Bernoulli(p) trials up to the first success (>= 1)."""
+    if self._dtype is _dt.bool_:
+        raise NotImplementedError("\"geometric_cpu\" not implemented for 'Bool'")
     if not 0 < p < 1:
         raise RuntimeError(f"geometric_ expects p to be in (0, 1), but got p={_num(p)}")
     return apply_inplace(Geometric, self, p=float(p), generator=generator)
@@ -254,7 +256,8 @@ def cauchy_(self, median=0.0, sigma=1.0, *, generator=None) -> Tensor:
     if not self._dtype.is_floating_point:
         raise RuntimeError("Cauchy distribution is a continuous probability distribution. "
                            f"dtype must be a floating point but you specified "
-                           f"{_C_NAMES.get(self._dtype.name, self._dtype.name)} int")
+                           f"{_C_NAMES[self._dtype.name]}"
+                           f"{' int' if self._dtype is _dt.int64 else ''}")
     if not sigma > 0:
         raise RuntimeError(f"cauchy_ expects sigma > 0.0, but found sigma={_num(sigma)}")
     return apply_inplace(Cauchy, self, median=float(median), sigma=float(sigma),
