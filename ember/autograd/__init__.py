@@ -16,7 +16,8 @@ from .graph import Node
 
 __all__ = ["backward", "grad", "no_grad", "enable_grad", "set_grad_enabled", "inference_mode",
            "is_grad_enabled", "is_inference_mode_enabled", "detect_anomaly",
-           "set_detect_anomaly", "Node", "Function", "gradcheck", "gradgradcheck"]
+           "set_detect_anomaly", "Node", "Function", "FunctionCtx", "once_differentiable",
+           "gradcheck", "gradgradcheck"]
 
 
 def _seq_of(x):

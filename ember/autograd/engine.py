@@ -221,7 +221,7 @@ def run_backward(tensors, grad_tensors, retain_graph, create_graph, inputs=None,
             if x._grad_fn is not None and r is not None:  # backward(inputs=[non-leaf])
                 x.grad = r.detach().clone() if x.grad is None else x.grad + r
     if results is not None and not allow_unused:
-        for idx, r in enumerate(results):
+        for r in results:
             if r is None:
                 raise RuntimeError(
                     "One of the differentiated Tensors appears to not have been used in the "

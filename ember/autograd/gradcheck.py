@@ -47,8 +47,8 @@ def _numerical_jacobian(func, inputs, targets, eps):
 
 
 def _analytical_jacobian(func, inputs, targets):
-    from . import grad as autograd_grad
     from .._tensor import Tensor
+    from . import grad as autograd_grad
     outs = _diff_outputs(func, inputs)
     n_out = sum(o.numel() for o in outs)
     jac = [np.zeros((x.numel(), n_out)) for x in targets]
@@ -108,8 +108,8 @@ def gradgradcheck(func, inputs, grad_outputs=None, *, eps: float = 1e-6, atol: f
                   check_rev_over_rev: bool = True, fast_mode: bool = False,
                   masked: bool = False) -> bool:
     """Checks second derivatives: gradcheck of the vector-Jacobian product of ``func``."""
-    from . import grad as autograd_grad
     from .._tensor import Tensor
+    from . import grad as autograd_grad
     inputs = _as_tuple(inputs)
     outs = _diff_outputs(func, inputs)
     if grad_outputs is None:
