@@ -114,7 +114,7 @@ def _ragged(data) -> bool:
 def tensor(data, *, dtype=None, device=None, requires_grad=False, pin_memory=False) -> Tensor:
     """Constructs a tensor with no autograd history by copying ``data``."""
     if isinstance(data, Tensor):
-        arr = data._np().copy()
+        arr = data._np().copy(order="C")
         dt = dtype or data._dtype
     else:
         dt = dtype or _infer_dtype(data)
@@ -124,8 +124,10 @@ def tensor(data, *, dtype=None, device=None, requires_grad=False, pin_memory=Fal
                              "(ragged nested sequence)")
         if dt is None:  # empty list
             dt = _dt.get_default_dtype()
-        arr = np.array(arr, dtype=dt.np, copy=True)
-    return _finish(np.ascontiguousarray(arr), dt, device, requires_grad)
+        arr = np.array(arr, dtype=dt.np, copy=True, order="C")
+    if not arr.flags.c_contiguous:
+        arr = arr.copy(order="C")
+    return _finish(arr, dt, device, requires_grad)
 
 
 def as_tensor(data, dtype=None, device=None) -> Tensor:
