@@ -451,12 +451,6 @@ class Tensor:
         return (_rebuild_tensor_pickle,
                 (self._np(), str(self._device), self._requires_grad, type(self)))
 
-    def __setstate__(self, state):
-        pass
-
-    def __getstate__(self):
-        return None
-
     def __dlpack__(self, stream=None):
         return self._data.__dlpack__()
 
