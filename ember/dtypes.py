@@ -249,7 +249,7 @@ class finfo:
         self.min = _pyfloat(info.min)
         self.tiny = _pyfloat(info.tiny)
         self.smallest_normal = self.tiny
-        self.resolution = _pyfloat(info.resolution)
+        self.resolution = 10.0 ** -_pyint(info.precision)  # torch: exactly 1e-p
 
     def __repr__(self) -> str:
         return (f"finfo(resolution={self.resolution}, min={self.min:g}, max={self.max:g}, "
