@@ -18,7 +18,8 @@ header prints what NumPy's BLAS actually runs (via threadpoolctl, if installed).
 Order: by default both libraries run in this one process, in A-B-B-A blocks (ember,
 torch, torch, ember), so slow drifts of machine load hit both sides alike, with a pause
 between blocks so one library's idle BLAS/OpenMP threads stop spinning before the other
-starts.  ``--isolate`` runs each library in its own child process instead.
+starts.  ``--isolate`` runs each library in its own child process instead.  Samples taken
+while other processes used the CPU are dropped and retaken (``--no-guard`` keeps them).
 """
 
 from __future__ import annotations
@@ -42,8 +43,10 @@ def parse_args(argv=None):
                    help="timed samples per library and workload (default 21)")
     p.add_argument("--warmup", type=int, default=3, metavar="N",
                    help="untimed warm-up calls per library and workload (default 3)")
-    p.add_argument("--min-time", type=float, default=0.02, metavar="S",
-                   help="each sample loops the workload for at least S seconds (default 0.02)")
+    p.add_argument("--min-time", type=float, default=0.05, metavar="S",
+                   help="each sample loops the workload for at least S seconds (default 0.05)")
+    p.add_argument("--no-guard", action="store_true",
+                   help="keep samples during which other processes used the CPU")
     p.add_argument("--threads", type=int, default=os.cpu_count() or 1, metavar="N",
                    help="threads for both libraries (default: all CPUs)")
     p.add_argument("--markdown", action="store_true",
@@ -129,15 +132,52 @@ def calibrate(fn, min_time: float) -> int:
         number = max(number * 2, int(number * min_time / max(dt, 1e-9) * 1.2))
 
 
-def sample(fn, number: int, repeat: int) -> list[float]:
-    from time import perf_counter
-    out = []
-    for _ in range(repeat):
-        t0 = perf_counter()
-        for _ in range(number):
-            fn()
-        out.append((perf_counter() - t0) / number)
-    return out
+_HZ = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+
+
+def cpu_ticks():
+    """(busy ticks of the whole machine, ticks of this process), or None off Linux."""
+    try:
+        with open("/proc/stat") as f:
+            vals = [int(v) for v in f.readline().split()[1:]]
+        with open("/proc/self/stat") as f:
+            st = f.read()
+    except OSError:
+        return None
+    busy = sum(vals[:8]) - vals[3] - vals[4]  # user..steal, less idle and iowait
+    fields = st[st.rindex(")") + 2:].split()
+    return busy, int(fields[11]) + int(fields[12])  # utime + stime, all threads
+
+
+class Sampler:
+    """Times batches of calls; with ``guard``, drops a sample during which other
+    processes (or the hypervisor, as steal time) used more than a little CPU, and
+    retries, up to ``max_factor`` times the samples asked for."""
+
+    def __init__(self, guard: bool, max_factor: int = 6) -> None:
+        self.guard = guard and cpu_ticks() is not None
+        self.max_factor = max_factor
+        self.ncpu = os.cpu_count() or 1
+
+    def run(self, fn, number: int, count: int):
+        from time import perf_counter
+        kept, dropped = [], []
+        while len(kept) < count and len(kept) + len(dropped) < count * self.max_factor:
+            c0 = cpu_ticks() if self.guard else None
+            t0 = perf_counter()
+            for _ in range(number):
+                fn()
+            dt = perf_counter() - t0
+            if c0 is not None:
+                c1 = cpu_ticks()
+                foreign = (c1[0] - c0[0]) - (c1[1] - c0[1])
+                if foreign > 2 + 0.1 * dt * _HZ * self.ncpu:
+                    dropped.append(dt / number)
+                    continue
+            kept.append(dt / number)
+        if len(kept) < count:  # too busy: keep the least-disturbed of what was dropped
+            kept += sorted(dropped)[:count - len(kept)]
+        return kept, len(dropped)
 
 
 def prepare(lib, factory, warmup: int, min_time: float):
@@ -148,14 +188,16 @@ def prepare(lib, factory, warmup: int, min_time: float):
     return fn, calibrate(fn, min_time)
 
 
-def measure_inprocess(factory, libs, args) -> dict[str, list[float]]:
-    """A-B-B-A blocks in this process; returns per-call times for each library."""
+def measure_inprocess(factory, libs, args):
+    """A-B-B-A blocks in this process; per-call times and dropped-sample counts."""
     import gc
     import time
     prepared = {}
     for name, lib in libs.items():
         prepared[name] = prepare(lib, factory, args.warmup, args.min_time)
     times: dict[str, list[float]] = {name: [] for name in libs}
+    dropped = dict.fromkeys(libs, 0)
+    sampler = Sampler(not args.no_guard)
     names = list(libs)
     first = (args.repeat + 1) // 2
     blocks = [(n, first) for n in names] + [(n, args.repeat - first) for n in reversed(names)]
@@ -166,8 +208,10 @@ def measure_inprocess(factory, libs, args) -> dict[str, list[float]]:
         gc.collect()
         time.sleep(0.2)  # let the other library's worker threads go idle
         fn, number = prepared[name]
-        times[name] += sample(fn, number, count)
-    return times
+        kept, n_drop = sampler.run(fn, number, count)
+        times[name] += kept
+        dropped[name] += n_drop
+    return times, dropped
 
 
 def measure_child(args, factory) -> dict:
@@ -177,24 +221,32 @@ def measure_child(args, factory) -> dict:
     lib = libs[args.child]
     fn, number = prepare(lib, factory, args.warmup, args.min_time)
     gc.collect()
-    return {"times": sample(fn, number, args.repeat)}
+    kept, n_drop = Sampler(not args.no_guard).run(fn, number, args.repeat)
+    return {"times": kept, "dropped": n_drop}
 
 
-def measure_isolated(name, args) -> dict[str, list[float]]:
+def measure_isolated(name, args):
     import json
     import subprocess
-    times = {}
+    times, dropped = {}, {}
     for lib in ("ember", "torch"):
         cmd = [sys.executable, os.path.abspath(__file__), "--child", lib, "--only", name,
                "--repeat", str(args.repeat), "--warmup", str(args.warmup),
                "--min-time", str(args.min_time), "--threads", str(args.threads)]
         if args.keep_openblas_env:
             cmd.append("--keep-openblas-env")
+        if args.no_guard:
+            cmd.append("--no-guard")
         res = subprocess.run(cmd, capture_output=True, text=True, check=False)
         if res.returncode != 0:
             raise RuntimeError(f"child {lib}/{name} failed:\n{res.stderr}")
-        times[lib] = json.loads(res.stdout.strip().splitlines()[-1])["times"]
-    return times
+        result = json.loads(res.stdout.strip().splitlines()[-1])
+        if "unavailable" in result:
+            from benchmarks.workloads import Unavailable
+            raise Unavailable(result["unavailable"])
+        times[lib] = result["times"]
+        dropped[lib] = result["dropped"]
+    return times, dropped
 
 
 def median(xs):
@@ -215,13 +267,13 @@ def main(argv=None) -> int:
     args = parse_args(argv)
     ensure_env(args)
     setup_path()
-    from benchmarks.workloads import WORKLOADS, choices
+    from benchmarks.workloads import WORKLOADS, Unavailable, choices
 
     names = list(WORKLOADS)
     if args.list:
         for n in names:
             target = WORKLOADS[n][1]
-            print(f"{n}  (target ember/torch <= {target})")
+            print(f"{n}  (target ember/torch: {'none' if target is None else f'<= {target}'})")
         return 0
     if args.only:
         unknown = [n for n in args.only if n not in WORKLOADS]
@@ -233,7 +285,11 @@ def main(argv=None) -> int:
 
     if args.child:
         import json
-        print(json.dumps(measure_child(args, WORKLOADS[names[0]][0])))
+        try:
+            result = measure_child(args, WORKLOADS[names[0]][0])
+        except Unavailable as exc:
+            result = {"unavailable": str(exc)}
+        print(json.dumps(result))
         return 0
 
     import platform
@@ -258,23 +314,32 @@ def main(argv=None) -> int:
           + ("  WARNING: the machine is busy; threaded timings will be noisy" if load > 0.5
              else ""))
     print(f"mode: {'isolated processes' if args.isolate else 'one process, A-B-B-A blocks'}; "
-          f"{args.repeat} samples x >= {args.min_time}s after {args.warmup} warm-up calls")
+          f"{args.repeat} samples x >= {args.min_time}s after {args.warmup} warm-up calls; "
+          f"busy-sample guard {'off' if args.no_guard else 'on'}")
     print()
 
     rows = []
     for name in names:
         factory, target = WORKLOADS[name]
-        if args.isolate:
-            times = measure_isolated(name, args)
-        else:
-            times = measure_inprocess(factory, libs, args)
+        try:
+            if args.isolate:
+                times, dropped = measure_isolated(name, args)
+            else:
+                times, dropped = measure_inprocess(factory, libs, args)
+        except Unavailable as exc:
+            print(f"{name:<18} skipped: {exc}", flush=True)
+            rows.append((name, None, None, None, target, "skipped", None))
+            continue
         e, t = median(times["ember"]), median(times["torch"])
         e_lo, t_lo = min(times["ember"]), min(times["torch"])
         ratio = e / t
-        ok = "yes" if target is None or ratio <= target else "NO"
+        ok = "-" if target is None else ("yes" if ratio <= target else "NO")
         rows.append((name, e, t, ratio, target, ok, e_lo / t_lo))
-        print(f"{name:<16} ember {fmt_time(e):>11}  torch {fmt_time(t):>11}  "
-              f"ratio {ratio:7.2f}  (min/min {e_lo / t_lo:6.2f})  target <= {target}  {ok}",
+        noise = f"  dropped busy samples e/t {dropped['ember']}/{dropped['torch']}" \
+            if dropped["ember"] or dropped["torch"] else ""
+        print(f"{name:<18} ember {fmt_time(e):>11}  torch {fmt_time(t):>11}  "
+              f"ratio {ratio:7.2f}  (min/min {e_lo / t_lo:6.2f})  "
+              f"target {'-' if target is None else f'<= {target}'}  {ok}{noise}",
               flush=True)
 
     if args.markdown:
@@ -283,6 +348,9 @@ def main(argv=None) -> int:
         print("|---|---:|---:|---:|---:|:---:|")
         for name, e, t, ratio, target, ok, _ in rows:
             tgt = f"<= {target}" if target is not None else "-"
+            if ratio is None:
+                print(f"| `{name}` | - | - | - | {tgt} | {ok} |")
+                continue
             print(f"| `{name}` | {fmt_time(e)} | {fmt_time(t)} | **{ratio:.2f}** | {tgt} | {ok} |")
     return 0
 

@@ -94,6 +94,48 @@ def op_overhead(lib, n_ops: int = 100, size: int = 8):
     return run
 
 
+class Unavailable(Exception):
+    """Raised by a workload factory when ember lacks an op it needs (the run skips it)."""
+
+
+_MIXED_OPS = ("tanh", "sigmoid", "__pow__", "sqrt", "log", "abs")
+
+
+def op_overhead_mixed(lib, n_ops: int = 100, size: int = 8):
+    """As ``op_overhead`` but with a wider op mix: tanh, sigmoid, ``**``, sqrt, log and
+    abs alongside mul/add/sub (skipped until ember has all of them)."""
+    em = _ember()
+    missing = [n for n in _MIXED_OPS if not hasattr(em.Tensor, n)]
+    if missing:
+        raise Unavailable(f"ember lacks Tensor.{', Tensor.'.join(missing)}")
+    rng = np.random.default_rng(0)
+    x = _t(lib, rng.uniform(-1.0, 1.0, size).astype(np.float32), requires_grad=True)
+    w = _t(lib, rng.uniform(0.5, 1.5, size).astype(np.float32), requires_grad=True)
+    b = _t(lib, rng.uniform(-0.5, 0.5, size).astype(np.float32), requires_grad=True)
+    block = (
+        lambda h: h * w,
+        lambda h: h.tanh(),
+        lambda h: h + b,
+        lambda h: h.sigmoid(),
+        lambda h: h ** 2,
+        lambda h: h + 0.5,
+        lambda h: h.sqrt(),
+        lambda h: h.log(),
+        lambda h: h.abs(),
+        lambda h: h - x,
+    )
+    steps = [block[i % len(block)] for i in range(n_ops)]
+
+    def run():
+        h = x
+        for f in steps:
+            h = f(h)
+        h.sum().backward()
+        x.grad = w.grad = b.grad = None
+
+    return run
+
+
 # --- 2. one large matmul -----------------------------------------------------------------
 
 def matmul_1024(lib, n: int = 1024):
@@ -151,6 +193,7 @@ def mlp_784_256_10(lib, batch: int = 128, d_in: int = 784, d_h: int = 256, d_out
 # name -> (factory, target ratio ember/torch or None)
 WORKLOADS = {
     "op_overhead": (op_overhead, 4.0),
+    "op_overhead_mixed": (op_overhead_mixed, None),
     "matmul_1024": (matmul_1024, 1.1),
     "mlp_784_256_10": (mlp_784_256_10, 1.5),
 }
