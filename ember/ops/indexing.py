@@ -367,6 +367,9 @@ class IndexPut(Op):
             ga = g if self.accumulate else apply(IndexPut, g, 0, key=self.key)
         if len(self.next_functions) > 1 and self.next_functions[1][0] is not None:
             gv = _take_key(g, self.key)
+            vshape = self._in_meta[1][0]
+            if gv._data.ndim < len(vshape):  # torch strips leading 1s of the value
+                gv = gv.reshape((1,) * (len(vshape) - gv._data.ndim) + tuple(gv.shape))
         return ga, gv
 
 
