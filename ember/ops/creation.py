@@ -120,8 +120,10 @@ def tensor(data, *, dtype=None, device=None, requires_grad=False, pin_memory=Fal
         dt = dtype or _infer_dtype(data)
         arr = _to_array(data)
         if arr.dtype == object:
-            raise ValueError(f"expected sequence of length {len(data[0])} at dim 1 "
-                             "(ragged nested sequence)")
+            if isinstance(data, (list, tuple)) and _ragged(data):
+                raise ValueError("expected sequence of equal lengths at each dim "
+                                 "(ragged nested sequence)")
+            raise ValueError("Overflow when unpacking long long")
         if dt is None:  # empty list
             dt = _dt.get_default_dtype()
         arr = np.array(arr, dtype=dt.np, copy=True, order="C")
@@ -160,6 +162,8 @@ def from_numpy(ndarray: np.ndarray) -> Tensor:
 
 
 def _factory(fill, size, dtype, device, requires_grad, default=None):
+    if not size:
+        raise TypeError(f'{fill.__name__}() missing 1 required positional arguments: "size"')
     shape = _shape(size)
     dt = dtype or default or _dt.get_default_dtype()
     return _finish(fill(shape, dt.np), None, device, requires_grad)
@@ -228,24 +232,60 @@ def full_like(input, fill_value, *, dtype=None, layout=None, device=None, requir
 
 def arange(start=0, end=None, step=1, *, out=None, dtype=None, layout=None, device=None,
            requires_grad=False) -> Tensor:
-    """Values from ``start`` to ``end`` (exclusive) in steps of ``step``."""
+    """Values from ``start`` to ``end`` (exclusive) in steps of ``step`` (torch's kernel:
+    the size from doubles; integer dtypes cast the bounds first; float values follow the
+    vectorised CPU loop so float32 results equal torch's bit for bit)."""
     if end is None:
         start, end = 0, start
     vals = [v.item() if isinstance(v, Tensor) else v for v in (start, end, step)]
     start, end, step = vals
-    if step == 0:
-        raise RuntimeError("step must be nonzero")
-    if (end - start) * step < 0:
-        raise RuntimeError("upper bound and larger bound inconsistent with step sign")
     if dtype is None:
-        is_float = any(isinstance(v, float) for v in vals)
+        is_float = any(isinstance(v, (float, np.floating)) for v in vals)
         dtype = _dt.get_default_dtype() if is_float else _dt.int64
-    n = math.ceil((end - start) / step)
+    for v in vals:
+        if isinstance(v, (float, np.floating)) and not math.isfinite(v):
+            raise RuntimeError(f"unsupported range: {start} -> {end}")
     if dtype.is_floating_point:
-        arr = (start + np.arange(n, dtype=np.float64) * step).astype(dtype.np)
+        if step == 0:
+            raise RuntimeError("step must be nonzero")
+        if (end - start) * step < 0 and end != start:
+            raise RuntimeError("upper bound and lower bound inconsistent with step sign")
+        n = max(0, math.ceil((end - start) / step))
+        arr = _arange_float(float(start), float(step), n, dtype.np)
     else:
-        arr = np.arange(start, start + n * step, step)[:n].astype(dtype.np)
+        xs, xe, xst = int(start), int(end), int(step)
+        if step == 0:
+            raise RuntimeError("step must be nonzero")
+        if xst == 0 and dtype is _dt.int64:
+            raise ValueError("step must be nonzero")
+        if (xe - xs) * xst < 0 and xe != xs:
+            raise RuntimeError("upper bound and lower bound inconsistent with step sign")
+        if dtype is _dt.int64:
+            sgn = (xst > 0) - (xst < 0)
+            num = xe - xs + xst - sgn
+            n = abs(num) // abs(xst) * (1 if (num >= 0) == (xst > 0) else -1)
+        else:
+            n = math.ceil((float(end) - float(start)) / float(step))
+        n = max(0, n)
+        arr = (xs + np.arange(n, dtype=np.int64) * xst).astype(dtype.np)
     return _out(_finish(arr, None, device, requires_grad), out)
+
+
+def _arange_float(start: float, step: float, n: int, npdt) -> np.ndarray:
+    # torch's CPU loop: pairs of SIMD vectors (AVX2: 32 bytes) get base = start + step*idx in
+    # the accumulate type, then lane i = base + i*step; the tail is start + step*idx.
+    acc = np.float64 if npdt in (np.float32, np.float64) else np.float32
+    v = 32 // npdt.itemsize
+    idx = np.arange(n)
+    full = (n // (2 * v)) * (2 * v)
+    a_start, a_step = acc(start), acc(step)
+    out = np.empty(n, dtype=npdt)
+    j = idx[:full]
+    lane = j % v
+    base = (a_start + a_step * (j - lane).astype(acc)).astype(npdt).astype(acc)
+    out[:full] = (base + lane.astype(acc) * a_step).astype(npdt)
+    out[full:] = (a_start + a_step * idx[full:].astype(acc)).astype(npdt)
+    return out
 
 
 def range_(start=0, end=None, step=1, *, dtype=None, device=None, requires_grad=False):
@@ -264,7 +304,9 @@ def linspace(start, end, steps, *, out=None, dtype=None, layout=None, device=Non
     end = end.item() if isinstance(end, Tensor) else end
     if steps < 0:
         raise RuntimeError("linspace(): number of steps must be non-negative")
-    if dtype.is_floating_point:
+    if steps == 1:
+        arr = np.full(1, start, dtype=np.float64).astype(dtype.np)
+    elif dtype.is_floating_point:
         # torch fills the first half forward from start and the second half back from end
         step = (end - start) / (steps - 1) if steps > 1 else 0.0
         idx = np.arange(steps, dtype=np.float64)
@@ -279,6 +321,10 @@ def linspace(start, end, steps, *, out=None, dtype=None, layout=None, device=Non
 def logspace(start, end, steps, base=10.0, *, out=None, dtype=None, layout=None, device=None,
              requires_grad=False) -> Tensor:
     dtype = dtype or _dt.get_default_dtype()
+    if not dtype.is_floating_point:
+        # torch casts the exponents' bounds to the integer dtype first
+        start = int(start.item() if isinstance(start, Tensor) else start)
+        end = int(end.item() if isinstance(end, Tensor) else end)
     lin = linspace(start, end, steps, dtype=_dt.float64)._data
     arr = np.power(base, lin).astype(dtype.np)
     return _out(_finish(arr, None, device, requires_grad), out)
@@ -287,16 +333,25 @@ def logspace(start, end, steps, base=10.0, *, out=None, dtype=None, layout=None,
 def eye(n, m=None, *, out=None, dtype=None, layout=None, device=None,
         requires_grad=False) -> Tensor:
     dtype = dtype or _dt.get_default_dtype()
+    if n < 0:
+        raise RuntimeError(f"n must be greater or equal to 0, got {n}")
+    if m is not None and m < 0:
+        raise RuntimeError(f"m must be greater or equal to 0, got {m}")
     return _out(_finish(np.eye(n, n if m is None else m, dtype=dtype.np), None, device,
                         requires_grad), out)
 
 
 # --- random factories ---------------------------------------------------------------------
 
-def _float_dt(dtype):
+_TORCH_TYPE = {"int64": "Long", "int32": "Int", "int16": "Short", "int8": "Char",
+               "uint8": "Byte", "bool": "Bool", "complex64": "ComplexFloat",
+               "complex128": "ComplexDouble"}
+
+
+def _float_dt(dtype, kernel="check_uniform_bounds"):
     dt = dtype or _dt.get_default_dtype()
     if not dt.is_floating_point:
-        raise RuntimeError(f"expected a floating-point dtype, got {dt}")
+        raise NotImplementedError(f'"{kernel}" not implemented for \'{_TORCH_TYPE[dt.name]}\'')
     return dt
 
 
@@ -318,7 +373,7 @@ def rand(*size, generator=None, out=None, dtype=None, layout=None, device=None,
 def randn(*size, generator=None, out=None, dtype=None, layout=None, device=None,
           requires_grad=False) -> Tensor:
     """Standard normal samples."""
-    dt = _float_dt(dtype)
+    dt = _float_dt(dtype, "normal_kernel_cpu")
     shape = _shape(size)
     arr = _sample(lambda d: _gen(generator).standard_normal(shape, dtype=d), dt)
     return _out(_finish(arr, None, device, requires_grad), out)
