@@ -158,6 +158,7 @@ def det(A, *, out=None):
 
 
 class SlogDet(Op):
+    num_outputs = 2  # the registry does not set it for multi-output ops
     name = "linalg_slogdet"
     _bw_name = "LinalgSlogdetBackward0"
     save = (0,)
@@ -283,6 +284,7 @@ def cholesky_ex(A, *, upper=False, check_errors=False, out=None):
 # --- qr -------------------------------------------------------------------------------------
 
 class QR(Op):
+    num_outputs = 2  # the registry does not set it for multi-output ops
     name = "linalg_qr"
     _bw_name = "LinalgQrBackward0"
 
@@ -333,6 +335,7 @@ def qr(A, mode="reduced", *, out=None):
 # --- svd ------------------------------------------------------------------------------------
 
 class SVD(Op):
+    num_outputs = 3  # the registry does not set it for multi-output ops
     name = "linalg_svd"
     _bw_name = "LinalgSvdBackward0"
 
@@ -420,6 +423,7 @@ def svdvals(A, *, driver=None, out=None):
 # --- eigh -----------------------------------------------------------------------------------
 
 class Eigh(Op):
+    num_outputs = 2  # the registry does not set it for multi-output ops
     name = "linalg_eigh"
     _bw_name = "LinalgEighBackward0"
 

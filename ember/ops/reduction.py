@@ -474,6 +474,7 @@ class _MinFull(_AExtreme):
 
 class _ExtremeDim(Op):
     """``max(dim)``/``min(dim)``: (values, indices); gradient to the returned index."""
+    num_outputs = 2  # the registry does not set it for multi-output ops
 
     def forward(self, a, dim, keepdim=False, largest=True, fname="max"):
         nd = a.ndim
@@ -593,7 +594,7 @@ def amin(input, dim=(), keepdim=False, *, out=None):
 def _arg_extreme(input, dim, keepdim, largest, fname):
     a = input._data
     if a.dtype == np.bool_:
-        a = a.view(np.uint8)
+        raise RuntimeError(f"{fname}(): does not support bool input")
     f = np.argmax if largest else np.argmin
     if dim is None:
         if a.size == 0:
@@ -925,6 +926,7 @@ def cumprod(input, dim, *, dtype=None, out=None):
 
 
 class _CumExtreme(Op):
+    num_outputs = 2  # the registry does not set it for multi-output ops
     def forward(self, a, dim, largest=True):
         d = _dim1(dim, a.ndim)
         if a.ndim == 0:
@@ -1066,6 +1068,7 @@ def _argsort(x, axis, descending, stable=True):
 class _IndexSelectRed(Op):
     """Values picked along ``dim`` by precomputed indices (sort/topk/kthvalue/median/mode);
     forward returns (values, indices); gradient scattered back to the indices."""
+    num_outputs = 2  # the registry does not set it for multi-output ops
 
     def forward(self, a, idx, dim, squeeze=False):
         self.dim = dim
