@@ -449,7 +449,8 @@ class Cat(Op):
         for i, s in enumerate(self.sizes):
             shape = self._in_meta[i][0]
             if len(shape) == 1 and shape[0] == 0 and nd != 1:
-                res.append(None)
+                from .creation import zeros
+                res.append(zeros(0, dtype=g.dtype, device=g.device))
                 continue
             if self.next_functions[i][0] is None:
                 res.append(None)
@@ -888,8 +889,19 @@ class Scatter(Op):
         gi = apply(Scatter, g, idx, 0, dim=self.dim) if self.next_functions[0][0] else None
         gs = None
         if not self.scalar and self.next_functions[2][0] is not None:
-            gs = apply(Gather, g, idx, dim=self.dim)
+            gs = _pad_to(apply(Gather, g, idx, dim=self.dim), self._in_meta[2][0])
         return gi, None, gs
+
+
+def _pad_to(gs, sshape):
+    """Zero-pads a gradient of the index's shape up to the (larger) source shape."""
+    if tuple(gs.shape) == tuple(sshape):
+        return gs
+    from .padding import pad
+    p = []
+    for s_have, s_want in zip(reversed(gs.shape), reversed(sshape)):
+        p += [0, s_want - s_have]
+    return pad(gs, p)
 
 
 class ScatterAdd(Op):
@@ -1023,12 +1035,8 @@ class ScatterReduce(Op):
             gd = g / cnt.masked_fill(cnt == 0, 1)
             gi = gd * eq_self
             gs = apply(Gather, gd, idx, dim=dim) * eq_src
-        if gs is not None and tuple(gs.shape) != tuple(self._in_meta[2][0]):
-            from .padding import pad
-            p = []
-            for s_have, s_want in zip(reversed(gs.shape), reversed(self._in_meta[2][0])):
-                p += [0, s_want - s_have]
-            gs = pad(gs, p)
+        if gs is not None:
+            gs = _pad_to(gs, self._in_meta[2][0])
         return gi, None, gs
 
 
@@ -1051,8 +1059,10 @@ def scatter_reduce(input, dim, index, src, reduce, *, include_self=True, out=Non
     r = apply(ScatterReduce, input, index, src, dim=d, reduce=reduce, include_self=include_self)
     node = r._grad_fn
     if node is not None:
-        node._saved_in = (input.detach(), src.detach())
-        node._saved_out = r.detach()
+        # kept with their graphs so that double backward (prod) differentiates through them
+        # (a clone of input: the in-place form overwrites it)
+        node._saved_in = (input.clone() if reduce in ("prod", "amax", "amin") else None, src)
+        node._saved_out = r
     return _out(r, out)
 
 
@@ -1079,7 +1089,7 @@ class IndexSelect(Op):
     def forward(self, a, dim, index):
         self.p = (dim, index)
         if a.ndim == 0:
-            return a.reshape(1)[index].reshape(index.shape[:1] if index.ndim else ())
+            return a.reshape(1)[index].reshape(())
         return np.take(a, index, axis=dim)
 
     def backward(self, g):
@@ -1346,6 +1356,8 @@ def masked_scatter(input, mask, source):
     if source._dtype is not input._dtype:
         raise RuntimeError("masked_scatter_: expected self and source to have same dtypes but "
                            f"got {_tn(input)} and {_tn(source)}")
+    if m.shape != shape:
+        m = np.broadcast_to(m, shape)
     return apply(MaskedScatter, input, source, mask=m)
 
 
@@ -1425,7 +1437,7 @@ def _put_args(input, index, source):
     idx = _idx_np(index, "put")
     n = input._data.size
     if idx.size != source._data.size:
-        raise RuntimeError(f"put_(): Expected source and index to have the same number of "
+        raise IndexError(f"put_(): Expected source and index to have the same number of "
                            f"elements, but got source.numel() = {source._data.size}, "
                            f"index.numel() = {idx.size}")
     if source._dtype is not input._dtype:
@@ -1584,7 +1596,6 @@ def meshgrid(*tensors, indexing="ij"):
         out.append(t.reshape(sh).expand(shape))
     if swap:
         out[0], out[1] = out[1], out[0]
-        out = [o.transpose(0, 1) for o in out]
     return tuple(out)
 
 
