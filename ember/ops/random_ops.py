@@ -129,6 +129,14 @@ class Random(_RandomFill):
         return v.astype(x.dtype)
 
 
+class _RandomTo(Random):
+    _bw_name = "RandomBackward1"  # random_(to)
+
+
+class _RandomFromTo(Random):
+    _bw_name = "RandomBackward0"  # random_(from, to)
+
+
 _MANTISSA = {"float16": 11, "bfloat16": 8, "float32": 24, "float64": 53}
 
 
@@ -155,7 +163,13 @@ _C_NAMES = {"uint8": "unsigned char", "int8": "signed char", "int16": "short",
 def random_(self, *args, generator=None, **kw) -> Tensor:
     """``random_()``: integers in [0, 2**mantissa] (floats) or [0, max]; ``random_(to)``:
     [0, to); ``random_(from, to)``: [from, to) (``to=None``: up to the dtype's max)."""
-    if "from" in kw:
+    from_kw = "from" in kw
+    has_from = from_kw or len(args) == 2 or (len(args) == 1 and "to" in kw)
+    if has_from:
+        cls = _RandomFromTo
+    else:
+        cls = _RandomTo if args or "to" in kw else Random
+    if from_kw:
         args = (kw.pop("from"),) + args
     to_given = "to" in kw
     to = kw.pop("to", None)
@@ -167,7 +181,7 @@ def random_(self, *args, generator=None, **kw) -> Tensor:
     if len(args) == 2:
         lo, to = args
         to_given = True
-    elif len(args) == 1 and not to_given:
+    elif len(args) == 1 and not to_given and not from_kw:
         lo, to, to_given = 0, args[0], True
     elif len(args) == 1:
         lo = args[0]
@@ -190,7 +204,7 @@ def random_(self, *args, generator=None, **kw) -> Tensor:
         if lo > hi:
             raise RuntimeError(f"random_ expects 'from' to be less than 'to', but got "
                                f"from={lo} >= to={hi}")
-    return apply_inplace(Random, self, low=lo, high=hi, generator=generator)
+    return apply_inplace(cls, self, low=lo, high=hi, generator=generator)
 
 
 class Exponential(_RandomFill):
