@@ -311,13 +311,12 @@ class QR(Op):
         if m < n:
             raise RuntimeError("ember: the derivative of linalg.qr for wide matrices (m < n) "
                                "is not implemented")
+        # gA = [gQ + Q syminvadj(triu(gR R^H - Q^H gQ))] R^{-H}   (torch's linalg_qr_backward)
         M = matmul(gR, R.mT) - matmul(Q.mT, gQ)
-        X = M.mT
-        k = X.shape[-1]
-        tri = (np.tril(np.ones((k, k))) - 0.5 * np.eye(k)).astype(X._data.dtype)
-        T = X * _const(tri, X)
-        sk = T - T.mT
-        B = matmul(Q, sk) + gQ
+        k = M.shape[-1]
+        up = _const(np.triu(np.ones((k, k)), 1).astype(M._data.dtype), M)
+        dg = _eye(k, M)
+        B = matmul(Q, M * up + (M * up).mT + M * dg) + gQ
         return (matmul(B, inv(R).mT),)
 
 
@@ -536,6 +535,8 @@ def matrix_power(A, n, *, out=None):
                            f"{A.shape[-1]} matrices")
     if n == 0:
         e = np.broadcast_to(np.eye(A.shape[-1], dtype=A._data.dtype), A.shape).copy()
+        if _needs_grad(A):  # torch's result is attached to the graph (zero gradient)
+            return _out(A * 0 + _const(e, A), out)
         return _out(_const(e, A), out)
     if n < 0:
         A = inv(A)
