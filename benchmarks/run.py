@@ -45,6 +45,9 @@ def parse_args(argv=None):
                    help="untimed warm-up calls per library and workload (default 3)")
     p.add_argument("--min-time", type=float, default=0.05, metavar="S",
                    help="each sample loops the workload for at least S seconds (default 0.05)")
+    p.add_argument("--wait-quiet", type=float, default=10.0, metavar="S",
+                   help="before each block wait up to S seconds for other processes to go "
+                        "quiet (default 10)")
     p.add_argument("--no-guard", action="store_true",
                    help="keep samples during which other processes used the CPU")
     p.add_argument("--threads", type=int, default=os.cpu_count() or 1, metavar="N",
@@ -159,6 +162,25 @@ class Sampler:
         self.max_factor = max_factor
         self.ncpu = os.cpu_count() or 1
 
+    def foreign_share(self, window: float = 0.25) -> float:
+        """Share of one CPU that other processes used over the next ``window`` seconds."""
+        import time
+        c0 = cpu_ticks()
+        time.sleep(window)
+        c1 = cpu_ticks()
+        return ((c1[0] - c0[0]) - (c1[1] - c0[1])) / (window * _HZ)
+
+    def wait_quiet(self, timeout: float) -> bool:
+        """Waits until other processes use < 10% of a CPU for a moment (or ``timeout``)."""
+        import time
+        if not self.guard or timeout <= 0:
+            return True
+        end = time.monotonic() + timeout
+        while time.monotonic() < end:
+            if self.foreign_share() < 0.1:
+                return True
+        return False
+
     def run(self, fn, number: int, count: int):
         from time import perf_counter
         kept, dropped = [], []
@@ -175,9 +197,10 @@ class Sampler:
                     dropped.append(dt / number)
                     continue
             kept.append(dt / number)
-        if len(kept) < count:  # too busy: keep the least-disturbed of what was dropped
-            kept += sorted(dropped)[:count - len(kept)]
-        return kept, len(dropped)
+        filled = count - len(kept)
+        if filled > 0:  # too busy: keep the least-disturbed of what was dropped
+            kept += sorted(dropped)[:filled]
+        return kept, len(dropped), max(filled, 0)
 
 
 def prepare(lib, factory, warmup: int, min_time: float):
@@ -197,6 +220,7 @@ def measure_inprocess(factory, libs, args):
         prepared[name] = prepare(lib, factory, args.warmup, args.min_time)
     times: dict[str, list[float]] = {name: [] for name in libs}
     dropped = dict.fromkeys(libs, 0)
+    filled = dict.fromkeys(libs, 0)
     sampler = Sampler(not args.no_guard)
     names = list(libs)
     first = (args.repeat + 1) // 2
@@ -207,11 +231,13 @@ def measure_inprocess(factory, libs, args):
         libs[name].set_grad_enabled(True)
         gc.collect()
         time.sleep(0.2)  # let the other library's worker threads go idle
+        sampler.wait_quiet(args.wait_quiet)
         fn, number = prepared[name]
-        kept, n_drop = sampler.run(fn, number, count)
+        kept, n_drop, n_fill = sampler.run(fn, number, count)
         times[name] += kept
         dropped[name] += n_drop
-    return times, dropped
+        filled[name] += n_fill
+    return times, dropped, filled
 
 
 def measure_child(args, factory) -> dict:
@@ -221,18 +247,21 @@ def measure_child(args, factory) -> dict:
     lib = libs[args.child]
     fn, number = prepare(lib, factory, args.warmup, args.min_time)
     gc.collect()
-    kept, n_drop = Sampler(not args.no_guard).run(fn, number, args.repeat)
-    return {"times": kept, "dropped": n_drop}
+    sampler = Sampler(not args.no_guard)
+    sampler.wait_quiet(args.wait_quiet)
+    kept, n_drop, n_fill = sampler.run(fn, number, args.repeat)
+    return {"times": kept, "dropped": n_drop, "filled": n_fill}
 
 
 def measure_isolated(name, args):
     import json
     import subprocess
-    times, dropped = {}, {}
+    times, dropped, filled = {}, {}, {}
     for lib in ("ember", "torch"):
         cmd = [sys.executable, os.path.abspath(__file__), "--child", lib, "--only", name,
                "--repeat", str(args.repeat), "--warmup", str(args.warmup),
-               "--min-time", str(args.min_time), "--threads", str(args.threads)]
+               "--min-time", str(args.min_time), "--threads", str(args.threads),
+               "--wait-quiet", str(args.wait_quiet)]
         if args.keep_openblas_env:
             cmd.append("--keep-openblas-env")
         if args.no_guard:
@@ -246,7 +275,8 @@ def measure_isolated(name, args):
             raise Unavailable(result["unavailable"])
         times[lib] = result["times"]
         dropped[lib] = result["dropped"]
-    return times, dropped
+        filled[lib] = result["filled"]
+    return times, dropped, filled
 
 
 def median(xs):
@@ -323,9 +353,9 @@ def main(argv=None) -> int:
         factory, target = WORKLOADS[name]
         try:
             if args.isolate:
-                times, dropped = measure_isolated(name, args)
+                times, dropped, filled = measure_isolated(name, args)
             else:
-                times, dropped = measure_inprocess(factory, libs, args)
+                times, dropped, filled = measure_inprocess(factory, libs, args)
         except Unavailable as exc:
             print(f"{name:<18} skipped: {exc}", flush=True)
             rows.append((name, None, None, None, target, "skipped", None))
@@ -334,9 +364,13 @@ def main(argv=None) -> int:
         e_lo, t_lo = min(times["ember"]), min(times["torch"])
         ratio = e / t
         ok = "-" if target is None else ("yes" if ratio <= target else "NO")
-        rows.append((name, e, t, ratio, target, ok, e_lo / t_lo))
         noise = f"  dropped busy samples e/t {dropped['ember']}/{dropped['torch']}" \
             if dropped["ember"] or dropped["torch"] else ""
+        if filled["ember"] or filled["torch"]:
+            ok += " (NOISY)"
+            noise += (f"; machine too busy, {filled['ember']}/{filled['torch']} samples "
+                      "taken under load")
+        rows.append((name, e, t, ratio, target, ok, e_lo / t_lo))
         print(f"{name:<18} ember {fmt_time(e):>11}  torch {fmt_time(t):>11}  "
               f"ratio {ratio:7.2f}  (min/min {e_lo / t_lo:6.2f})  "
               f"target {'-' if target is None else f'<= {target}'}  {ok}{noise}",
