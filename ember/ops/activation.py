@@ -17,6 +17,7 @@ import numpy as np
 from .. import dtypes as _dt
 from .._tensor import Tensor, _wrap_dim
 from .math import _const, _need, _not_impl, _where_c, sigmoid, tanh
+from .math import inplace as _inplace
 from .registry import Op, apply, apply_inplace
 
 __all__ = [
@@ -39,7 +40,7 @@ def _check_float(a, kernel):
 
 def _maybe_inplace(cls, input, inplace, **params):
     if inplace:
-        return apply_inplace(cls, input, **params)
+        return _inplace(cls, input, **params)
     return apply(cls, input, **params)
 
 
@@ -455,7 +456,7 @@ def elu(input, alpha=1.0, inplace=False):
 
 
 def elu_(input, alpha=1.0):
-    return apply_inplace(Elu, input, alpha=alpha)
+    return _inplace(Elu, input, alpha=alpha)
 
 
 def selu(input, inplace=False):

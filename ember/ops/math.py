@@ -12,6 +12,7 @@ beyond.  ``erfinv`` starts from Winitzki's closed form and takes Halley steps on
 
 from __future__ import annotations
 
+import builtins as _bi
 import math as _m
 
 import numpy as np
@@ -19,6 +20,7 @@ from numpy.polynomial import chebyshev as _cheb
 
 from .. import dtypes as _dt
 from .._tensor import Tensor
+from ..autograd.grad_mode import _Mode
 from .elementwise import _out
 from .registry import Op, _result_dtype, apply, apply_inplace, promote_float, promote_same
 
@@ -113,6 +115,8 @@ def _erfc_pos(x):
 
 def _erf64(x):
     x = np.asarray(x, dtype=np.float64)
+    if x.ndim != 1:
+        return _erf64(x.reshape(-1)).reshape(x.shape)
     ax = np.abs(x)
     small = ax < 1.0
     if small.all():
@@ -126,6 +130,8 @@ def _erf64(x):
 
 def _erfc64(x):
     x = np.asarray(x, dtype=np.float64)
+    if x.ndim != 1:
+        return _erfc64(x.reshape(-1)).reshape(x.shape)
     out = np.empty_like(x)
     small = np.abs(x) < 1.0
     out[small] = 1.0 - _erf_small(x[small])
@@ -141,6 +147,8 @@ def _erfc64(x):
 
 def _erfinv64(x):
     x = np.asarray(x, dtype=np.float64)
+    if x.ndim != 1:
+        return _erfinv64(x.reshape(-1)).reshape(x.shape)
     ax = np.abs(x)
     with np.errstate(divide="ignore", invalid="ignore"):
         a = 0.147
@@ -206,6 +214,22 @@ def _check_zero_div(b) -> None:
             raise RuntimeError("ZeroDivisionError")
     elif not isinstance(b, float) and b == 0:
         raise RuntimeError("ZeroDivisionError")
+
+
+def inplace(cls, self, *args, **params):
+    """``apply_inplace``, keeping the original ``self`` for a backward that needs it (torch
+    saves ``original_self``): the op then runs on a clone of ``self``."""
+    if _Mode.grad_enabled and 0 in cls.save and (
+            self._requires_grad or any(isinstance(a, Tensor) and a._requires_grad
+                                       for a in args)):
+        from .creation import clone_tensor
+        from .registry import _check_inplace, _rebase_history, _write
+        _check_inplace(self)
+        r = apply(cls, clone_tensor(self), *args, **params)
+        _write(self, r._data, r._dtype)
+        _rebase_history(self, r)
+        return self
+    return apply_inplace(cls, self, *args, **params)
 
 
 # --- unary ops ----------------------------------------------------------------------------
@@ -324,7 +348,7 @@ class Round(Op):
             return a.copy()
         if decimals == 0:
             return np.rint(a)
-        p = np.asarray(10.0 ** abs(decimals), a.dtype)
+        p = np.asarray(10.0 ** _bi.abs(decimals), a.dtype)
         if decimals > 0:
             return np.rint(a * p) / p
         return np.rint(a / p) * p
@@ -517,11 +541,10 @@ class Fmin(Fmax):
 class Fmod(Op):
     name = "fmod"
     promote = staticmethod(promote_same)
+    save = (0, 1)
 
     def forward(self, a, b):
         _check_zero_div(b)
-        if _is_float(a) if isinstance(a, _ndarray) else False:
-            self.ab = (a, b)
         if self.op_name == "fmod":
             return np.fmod(a, b)
         return np.remainder(a, b)
@@ -529,7 +552,7 @@ class Fmod(Op):
     def backward(self, g):
         gb = None
         if _need(self, 1):
-            a, b = self.ab
+            a, b = (x._data if isinstance(x, Tensor) else x for x in self._unpack())
             with np.errstate(all="ignore"):
                 q = np.trunc(a / b) if self.op_name == "fmod" else np.floor_divide(a, b)
             gb = -g * _const(np.asarray(q, g._dtype.np), g)
@@ -659,7 +682,7 @@ class Lerp(Op):
             d = b - a
             return np.where(np.abs(w) < 0.5, a + w * d, b - d * (1 - w))
         w = np.asarray(w, a.dtype)
-        if abs(w) < 0.5:
+        if _bi.abs(float(w)) < 0.5:
             return a + w * (b - a)
         return b - (b - a) * (1 - w)
 
@@ -676,9 +699,6 @@ class Addcmul(Op):
     save = (1, 2)
 
     def forward(self, a, t1, t2, value=1):
-        if a.dtype.kind in "iub" and isinstance(value, float):
-            raise RuntimeError("For integral input tensors, argument value must not be a "
-                               "floating point number.")
         self.value = value
         p = t1 * t2
         return a + (p if value == 1 else p * np.asarray(value, p.dtype))
@@ -859,9 +879,9 @@ class PowScalarTensor(Op):
         b, out = self._unpack()
         base = self.base
         if base == 0:
-            with np.errstate(divide="ignore"):
-                r = _where_c(b._data >= 0, 0.0, out * float(np.log(base)))
-            return None, g * r
+            with np.errstate(divide="ignore", invalid="ignore"):
+                r = np.where(b._data >= 0, 0.0, out._data * -np.inf)
+            return None, g * _const(r.astype(g._dtype.np), g)
         return None, g * (out * _m.log(base))
 
 
@@ -1337,7 +1357,7 @@ def _bind_methods() -> None:
     def ip(cls, **fixed):
         def f(self, *args, **kw):
             kw.update(fixed)
-            return apply_inplace(cls, self, *[_t(a) for a in args], **kw)
+            return inplace(cls, self, *[_t(a) for a in args], **kw)
         return f
 
     for n, cls in (("abs", Abs), ("absolute", Abs), ("sign", Sign), ("sgn", Sgn),
@@ -1364,22 +1384,22 @@ def _bind_methods() -> None:
                    ("less", Lt), ("less_equal", Le), ("greater", Gt),
                    ("greater_equal", Ge)):
         setattr(Tensor, n + "_", ip(cls))
-    Tensor.round_ = lambda self, *, decimals=0: apply_inplace(Round, self, decimals=decimals)
-    Tensor.logit_ = lambda self, eps=None: apply_inplace(Logit, self, eps=eps)
-    Tensor.nan_to_num_ = lambda self, nan=0.0, posinf=None, neginf=None: apply_inplace(
+    Tensor.round_ = lambda self, *, decimals=0: inplace(Round, self, decimals=decimals)
+    Tensor.logit_ = lambda self, eps=None: inplace(Logit, self, eps=eps)
+    Tensor.nan_to_num_ = lambda self, nan=0.0, posinf=None, neginf=None: inplace(
         NanToNum, self, nan=nan, posinf=posinf, neginf=neginf)
-    Tensor.square_ = lambda self: apply_inplace(PowTensorScalar, self, 2)
+    Tensor.square_ = lambda self: inplace(PowTensorScalar, self, 2)
     Tensor.pow_ = _pow_
     Tensor.__ipow__ = _pow_
     Tensor.float_power_ = _float_power_
-    Tensor.lerp_ = lambda self, end, weight: apply_inplace(Lerp, self, end, _t(weight))
-    Tensor.addcmul_ = lambda self, tensor1, tensor2, *, value=1: apply_inplace(
+    Tensor.lerp_ = lambda self, end, weight: inplace(Lerp, self, end, _t(weight))
+    Tensor.addcmul_ = lambda self, tensor1, tensor2, *, value=1: inplace(
         Addcmul, self, tensor1, tensor2, value=value)
-    Tensor.addcdiv_ = lambda self, tensor1, tensor2, *, value=1: apply_inplace(
+    Tensor.addcdiv_ = lambda self, tensor1, tensor2, *, value=1: inplace(
         Addcdiv, self, tensor1, tensor2, value=value)
     Tensor.clamp_ = Tensor.clip_ = _clamp_
-    Tensor.clamp_min_ = lambda self, min: apply_inplace(Clamp, self, _t(min), None)  # noqa: A002
-    Tensor.clamp_max_ = lambda self, max: apply_inplace(Clamp, self, None, _t(max))  # noqa: A002
+    Tensor.clamp_min_ = lambda self, min: inplace(Clamp, self, _t(min), None)  # noqa: A002
+    Tensor.clamp_max_ = lambda self, max: inplace(Clamp, self, None, _t(max))  # noqa: A002
 
     # operators
     Tensor.__pow__ = pow
@@ -1439,8 +1459,8 @@ def _invert(self):
 
 def _pow_(self, exponent):
     if isinstance(exponent, Tensor):
-        return apply_inplace(PowTensorTensor, self, exponent)
-    return apply_inplace(PowTensorScalar, self, exponent)
+        return inplace(PowTensorTensor, self, exponent)
+    return inplace(PowTensorScalar, self, exponent)
 
 
 def _float_power_(self, exponent):
@@ -1449,13 +1469,13 @@ def _float_power_(self, exponent):
                            f"{_type_name(self._data)} but the operation's result requires "
                            f"dtype Double")
     if isinstance(exponent, Tensor):
-        return apply_inplace(FloatPowerTensorTensor, self, exponent)
-    return apply_inplace(FloatPowerTensorScalar, self, exponent)
+        return inplace(FloatPowerTensorTensor, self, exponent)
+    return inplace(FloatPowerTensorScalar, self, exponent)
 
 
 def _clamp_(self, min=None, max=None):  # noqa: A002
     _clamp_check(min, max)
-    return apply_inplace(Clamp, self, _t(min), _t(max))
+    return inplace(Clamp, self, _t(min), _t(max))
 
 
 _bind_methods()
