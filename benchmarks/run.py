@@ -48,6 +48,9 @@ def parse_args(argv=None):
     p.add_argument("--wait-quiet", type=float, default=10.0, metavar="S",
                    help="before each block wait up to S seconds for other processes to go "
                         "quiet (default 10)")
+    p.add_argument("--clock", choices=("wall", "thread"), default="wall",
+                   help="wall: elapsed time (default); thread: CPU time of the calling thread, "
+                        "unaffected by other processes but only meaningful with --threads 1")
     p.add_argument("--no-guard", action="store_true",
                    help="keep samples during which other processes used the CPU")
     p.add_argument("--threads", type=int, default=os.cpu_count() or 1, metavar="N",
@@ -157,7 +160,10 @@ class Sampler:
     processes (or the hypervisor, as steal time) used more than a little CPU, and
     retries, up to ``max_factor`` times the samples asked for."""
 
-    def __init__(self, guard: bool, max_factor: int = 6) -> None:
+    def __init__(self, guard: bool, max_factor: int = 6, clock: str = "wall") -> None:
+        import time
+        self.clock = time.perf_counter if clock == "wall" else time.thread_time
+        guard = guard and clock == "wall"  # thread CPU time is not inflated by others
         self.guard = guard and cpu_ticks() is not None
         self.max_factor = max_factor
         self.ncpu = os.cpu_count() or 1
@@ -182,7 +188,7 @@ class Sampler:
         return False
 
     def run(self, fn, number: int, count: int):
-        from time import perf_counter
+        perf_counter = self.clock
         kept, dropped = [], []
         while len(kept) < count and len(kept) + len(dropped) < count * self.max_factor:
             c0 = cpu_ticks() if self.guard else None
@@ -221,7 +227,7 @@ def measure_inprocess(factory, libs, args):
     times: dict[str, list[float]] = {name: [] for name in libs}
     dropped = dict.fromkeys(libs, 0)
     filled = dict.fromkeys(libs, 0)
-    sampler = Sampler(not args.no_guard)
+    sampler = Sampler(not args.no_guard, clock=args.clock)
     names = list(libs)
     first = (args.repeat + 1) // 2
     blocks = [(n, first) for n in names] + [(n, args.repeat - first) for n in reversed(names)]
@@ -247,7 +253,7 @@ def measure_child(args, factory) -> dict:
     lib = libs[args.child]
     fn, number = prepare(lib, factory, args.warmup, args.min_time)
     gc.collect()
-    sampler = Sampler(not args.no_guard)
+    sampler = Sampler(not args.no_guard, clock=args.clock)
     sampler.wait_quiet(args.wait_quiet)
     kept, n_drop, n_fill = sampler.run(fn, number, args.repeat)
     return {"times": kept, "dropped": n_drop, "filled": n_fill}
@@ -261,7 +267,7 @@ def measure_isolated(name, args):
         cmd = [sys.executable, os.path.abspath(__file__), "--child", lib, "--only", name,
                "--repeat", str(args.repeat), "--warmup", str(args.warmup),
                "--min-time", str(args.min_time), "--threads", str(args.threads),
-               "--wait-quiet", str(args.wait_quiet)]
+               "--wait-quiet", str(args.wait_quiet), "--clock", args.clock]
         if args.keep_openblas_env:
             cmd.append("--keep-openblas-env")
         if args.no_guard:
@@ -345,7 +351,8 @@ def main(argv=None) -> int:
              else ""))
     print(f"mode: {'isolated processes' if args.isolate else 'one process, A-B-B-A blocks'}; "
           f"{args.repeat} samples x >= {args.min_time}s after {args.warmup} warm-up calls; "
-          f"busy-sample guard {'off' if args.no_guard else 'on'}")
+          f"clock {args.clock}; busy-sample guard "
+          f"{'off' if args.no_guard or args.clock != 'wall' else 'on'}")
     print()
 
     rows = []
