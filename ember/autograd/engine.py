@@ -77,9 +77,8 @@ def _discover(roots, targets):
     target is reachable are kept; others are pruned."""
     order = []
     seen = set()
-    stack = [n for n in roots if n is not None]
-    for n in stack:
-        seen.add(n)
+    stack = [n for n in dict.fromkeys(roots) if n is not None]
+    seen.update(stack)
     while stack:
         n = stack.pop()
         order.append(n)

@@ -104,7 +104,14 @@ def apply(cls, *args, **params):
     promote = cls.promote
     if promote is not None:
         arrays = promote(args, arrays)
-    out = node.forward(*arrays, **params)
+        if arrays.__class__ is tuple:  # half tensor with a Python float: float32 math
+            arrays, half = arrays
+            out = node.forward(*arrays, **params)
+            out = out.astype(half) if out.dtype == np.float32 else out
+        else:
+            out = node.forward(*arrays, **params)
+    else:
+        out = node.forward(*arrays, **params)
     if dev is None:
         dev = CPU
     record = req and _Mode.grad_enabled and cls.differentiable
@@ -121,7 +128,7 @@ def apply(cls, *args, **params):
             vc = t._vcnt = _vc_new()
             node._saved = (node._saved or ()) + ((out, vc, 0, dev, 0),)
     if cls.is_view:
-        _link_view(t, args[0], cls, params, 0)
+        _link_view(t, args[0], cls, params, None)
     return t
 
 
@@ -206,13 +213,20 @@ def replay_view(view: Tensor, new_base: Tensor) -> Tensor:
     src, cls, params, idx = view._view_src
     parent = new_base if src._base is None else replay_view(src, new_base)
     out = apply(cls, parent, **params)
-    return out[idx] if isinstance(out, tuple) else out
+    return out if idx is None else out[idx]
 
 
 # --- in-place ---------------------------------------------------------------------------
 
 def _check_inplace(self: Tensor) -> None:
     if _Mode.grad_enabled and self._requires_grad:
+        vs = self._view_src
+        if vs is not None and vs[3] is not None and self._grad_fn is not None:
+            raise RuntimeError(
+                f"Output {vs[3]} of {self._grad_fn._bw_name} is a view and is being modified "
+                "inplace. This view is the output of a function that returns multiple views. "
+                "Such functions do not allow the output views to be modified inplace. You "
+                "should replace the inplace operation by an out-of-place one.")
         if self._grad_fn is None and self._base is None:
             raise RuntimeError("a leaf Variable that requires grad is being used in an "
                                "in-place operation.")
@@ -248,9 +262,14 @@ def apply_inplace(cls, self: Tensor, *args, **params) -> Tensor:
             arrays.append(a._data)
         else:
             arrays.append(a)
+    half = None
     if cls.promote is not None:
         arrays = cls.promote((self,) + args, arrays)
+        if arrays.__class__ is tuple:
+            arrays, half = arrays
     out = node.forward(*arrays, **params)
+    if half is not None and out.dtype == np.float32:
+        out = out.astype(half)
     out_dt = _BY_NP[out.dtype] if hasattr(out, "dtype") else self._dtype
     _write(self, out, out_dt)
     return self
@@ -402,9 +421,22 @@ def promote_same(args, arrays):
                     same = False
                     break
         if same:
+            if first._kind == 2 and first.itemsize == 2:
+                return _half_with_scalar(args, arrays, first)
             return arrays
     rt = _result_dtype(args)
     return _cast_to(args, arrays, rt)
+
+
+def _half_with_scalar(args, arrays, half):
+    """torch computes half/bfloat16 tensor-scalar ops in float32 with the scalar unrounded,
+    then rounds once; NumPy would round the scalar to half first (or upcast bfloat16)."""
+    for a in args:
+        if a.__class__ is float or a.__class__ is int:
+            f32 = np.float32
+            return ([arr.astype(f32) if isinstance(x, Tensor) else arr
+                     for x, arr in zip(args, arrays)], half.np)
+    return arrays
 
 
 def promote_float(args, arrays):
