@@ -810,7 +810,8 @@ class LogSumExp(Op):
         self.keep_shape = _grad_shape(a.shape, axes, keepdim)
         x = a.astype(_acc(a.dtype), copy=False)
         if a.size == 0:
-            r = np.log(np.sum(np.exp(x), axis=axes, keepdims=keepdim))
+            with np.errstate(divide="ignore"):
+                r = np.log(np.sum(np.exp(x), axis=axes, keepdims=keepdim))
         else:
             m = np.max(x, axis=axes, keepdims=True)
             m = np.where(np.isfinite(m), m, 0)
