@@ -202,6 +202,10 @@ class Elu(Op):
         return (_where_c(self.mask, g * scale if scale != 1 else g, neg),)
 
 
+_K_TANH = _m.sqrt(2.0 / _m.pi)
+_INV_SQRT_2PI = 1.0 / _m.sqrt(2.0 * _m.pi)
+
+
 class Gelu(Op):
     name = "gelu"
     save = (0,)
@@ -209,28 +213,69 @@ class Gelu(Op):
     def forward(self, a, approximate="none"):
         _check_float(a, "GeluKernelImpl")
         self.approximate = approximate
-        x = a.astype(np.float64) if a.dtype != np.float64 else a
+        x = a if a.dtype == np.float64 else a.astype(np.float32)
         if approximate == "tanh":
-            k = _m.sqrt(2.0 / _m.pi)
-            out = 0.5 * x * (1.0 + np.tanh(k * (x + 0.044715 * x * x * x)))
+            t = np.tanh(_K_TANH * (x + 0.044715 * x * x * x))
+            self.aux = t  # tanh(inner), reused by the backward
+            out = 0.5 * x * (1.0 + t)
         else:
             from .math import _erf64
-            out = 0.5 * x * (1.0 + _erf64(x * _m.sqrt(0.5)))
+            cdf = _erf64(x * _m.sqrt(0.5))
+            cdf += 1.0
+            cdf *= 0.5
+            self.aux = cdf
+            out = x * cdf
         return out.astype(a.dtype, copy=False)
 
     def backward(self, g):
+        (x,) = self._unpack()
+        return (apply(GeluBackward, g, x, aux=self.aux, approximate=self.approximate),)
+
+    def _release(self):
+        self.aux = None
+
+
+def _gelu_grad_np(x, aux, approximate):
+    if approximate == "tanh":
+        t = aux
+        x2 = x * x
+        return 0.5 * (1.0 + t) + 0.5 * x * (1.0 - t * t) * _K_TANH * (1.0 + 0.134145 * x2)
+    pdf = np.exp(-0.5 * x * x) * _INV_SQRT_2PI
+    return aux + x * pdf
+
+
+class GeluBackward(Op):
+    """``g * gelu'(x)`` as one op; its own backward (double backward) in ember ops."""
+
+    name = "gelu_backward"
+    save = (0, 1)
+
+    def forward(self, g, x, aux, approximate):
+        self.approximate = approximate
+        xw = x if x.dtype == np.float64 else x.astype(np.float32)
+        return (g * _gelu_grad_np(xw, aux, approximate)).astype(g.dtype, copy=False)
+
+    def backward(self, gy):
         from .elementwise import exp
         from .math import erf
-        (x,) = self._unpack()
+        g, x = self._unpack()
         if self.approximate == "tanh":
-            k = _m.sqrt(2.0 / _m.pi)
+            k = _K_TANH
             x2 = x * x
-            t = tanh((x + x2 * x * 0.044715) * k)
-            d = (t + 1) * 0.5 + x * (1 - t * t) * ((x2 * (3 * 0.044715) + 1) * (0.5 * k))
-            return (g * d,)
-        cdf = (erf(x * _m.sqrt(0.5)) + 1) * 0.5
-        pdf = exp(x * x * -0.5) * (1.0 / _m.sqrt(2.0 * _m.pi))
-        return (g * (cdf + x * pdf),)
+            u = (x + x2 * x * 0.044715) * k
+            t = tanh(u)
+            du = (x2 * 0.134145 + 1) * k
+            d = (t + 1) * 0.5 + x * (1 - t * t) * du * 0.5
+            s = 1 - t * t
+            # d/dx of d: 0.5*s*du + 0.5*(s*du + x*(-2 t s du^2 + s * k * 0.26829 x))
+            dd = s * du + x * (s * (x * (k * 0.26829) - t * du * du * 2)) * 0.5
+        else:
+            cdf = (erf(x * _m.sqrt(0.5)) + 1) * 0.5
+            pdf = exp(x * x * -0.5) * _INV_SQRT_2PI
+            d = cdf + x * pdf
+            dd = pdf * (2 - x * x)
+        return (gy * d if _need(self, 0) else None,
+                gy * g * dd if _need(self, 1) else None)
 
 
 class Silu(Op):
