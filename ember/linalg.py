@@ -12,6 +12,7 @@ import numpy as np
 
 from . import dtypes as _dt
 from ._tensor import Tensor, _wrap_dim
+from .ops.elementwise import _out
 from .ops.linalg import _cross, _multi_dot, matmul
 from .ops.reduction import (
     _abs,
@@ -124,7 +125,6 @@ class Inv(Op):
 
 
 def inv(A, *, out=None):
-    from .ops.elementwise import _out
     _check_float("linalg.inv", A)
     _check_square("linalg.inv", A)
     return _out(apply(Inv, A), out)
@@ -151,7 +151,6 @@ class Det(Op):
 
 
 def det(A, *, out=None):
-    from .ops.elementwise import _out
     _check_float("linalg.det", A)
     _check_square("linalg.det", A)
     return _out(apply(Det, A), out)
@@ -206,7 +205,6 @@ def _solve(A, B):
 
 
 def solve(A, B, *, left=True, out=None):
-    from .ops.elementwise import _out
     _check_float("linalg.solve", A)
     _check_square("linalg.solve", A)
     if A._dtype is not B._dtype:
@@ -269,7 +267,6 @@ def _failed_minor(a) -> int:
 
 
 def cholesky(A, *, upper=False, out=None):
-    from .ops.elementwise import _out
     _check_float("linalg.cholesky", A)
     _check_square("linalg.cholesky", A)
     L = apply(Cholesky, A)
@@ -406,7 +403,6 @@ def _needs_grad(A) -> bool:
 
 
 def svdvals(A, *, driver=None, out=None):
-    from .ops.elementwise import _out
     _check_float("linalg.svdvals", A)
     _check_matrix("linalg.svdvals", A)
     if _needs_grad(A):
@@ -454,7 +450,6 @@ def eigh(A, UPLO="L", *, out=None):  # noqa: N803
 
 
 def eigvalsh(A, UPLO="L", *, out=None):  # noqa: N803
-    from .ops.elementwise import _out
     _check_float("linalg.eigvalsh", A)
     _check_square("linalg.eigvalsh", A)
     if _needs_grad(A):
@@ -480,7 +475,6 @@ def _tol(S: np.ndarray, m, n, atol, rtol, dtype):
 
 
 def pinv(A, *, atol=None, rtol=None, hermitian=False, out=None):
-    from .ops.elementwise import _out
     _check_float("linalg.pinv", A)
     _check_matrix("linalg.pinv", A)
     m, n = A.shape[-2:]
@@ -510,7 +504,6 @@ def pinv(A, *, atol=None, rtol=None, hermitian=False, out=None):
 
 
 def matrix_rank(A, *, atol=None, rtol=None, hermitian=False, out=None, tol=None):
-    from .ops.elementwise import _out
     _check_float("linalg.matrix_rank", A)
     _check_matrix("linalg.matrix_rank", A)
     a = A._data
@@ -528,7 +521,6 @@ def matrix_rank(A, *, atol=None, rtol=None, hermitian=False, out=None, tol=None)
 
 
 def matrix_power(A, n, *, out=None):
-    from .ops.elementwise import _out
     if A.dim() < 2 or A.shape[-1] != A.shape[-2]:
         raise RuntimeError(f"linalg.matrix_power: A must be batches of square matrices, but "
                            f"they are {A.shape[-2] if A.dim() >= 2 else 1} by "
@@ -555,12 +547,10 @@ def matrix_power(A, n, *, out=None):
 # --- norms ----------------------------------------------------------------------------------
 
 def vector_norm(x, ord=2, dim=None, keepdim=False, *, dtype=None, out=None):  # noqa: A002
-    from .ops.elementwise import _out
     return _out(_vector_norm(x, ord, dim, keepdim, dtype), out)
 
 
 def matrix_norm(A, ord="fro", dim=(-2, -1), keepdim=False, *, dtype=None, out=None):  # noqa: A002
-    from .ops.elementwise import _out
     _check_float("linalg.matrix_norm", A)
     if A.dim() < 2:
         raise RuntimeError("linalg.matrix_norm: The input tensor A must have at least 2 "
@@ -609,7 +599,6 @@ def _move_last2(A, d0, d1):
 
 
 def norm(A, ord=None, dim=None, keepdim=False, *, dtype=None, out=None):  # noqa: A002
-    from .ops.elementwise import _out
     if isinstance(dim, int):
         dim = (dim,)
     if dim is not None:
@@ -634,19 +623,16 @@ def norm(A, ord=None, dim=None, keepdim=False, *, dtype=None, out=None):  # noqa
 # --- misc -----------------------------------------------------------------------------------
 
 def cross(input, other, *, dim=-1, out=None):
-    from .ops.elementwise import _out
     return _out(_cross(input, other, dim), out)
 
 
 def vecdot(x, y, *, dim=-1, out=None):
-    from .ops.elementwise import _out
     if x.is_complex():
         x = x.conj()
     return _out(_sum(x * y, dim), out)
 
 
 def multi_dot(tensors, *, out=None):
-    from .ops.elementwise import _out
     if len(tensors) < 2:
         raise RuntimeError(f"multi_dot(): expected at least 2 tensors but got {len(tensors)}")
     return _out(_multi_dot(list(tensors)), out)

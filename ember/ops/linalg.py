@@ -7,6 +7,7 @@ import numpy as np
 
 from .. import dtypes as _dt
 from .._tensor import Tensor, _wrap_dim
+from .elementwise import _out
 from .registry import Op, apply, apply_inplace, promote_same
 
 __all__ = [
@@ -104,7 +105,6 @@ class Dot(Matmul):
 
 
 def matmul(input, other, *, out=None):
-    from .elementwise import _out
     return _out(apply(Matmul, input, other), out)
 
 
@@ -120,7 +120,6 @@ def _mm_dtype_msg(a, b):
 
 
 def mm(input, mat2, *, out=None):
-    from .elementwise import _out
     if input.dim() != 2:
         raise RuntimeError("self must be a matrix")
     if mat2.dim() != 2:
@@ -130,7 +129,6 @@ def mm(input, mat2, *, out=None):
 
 
 def bmm(input, mat2, *, out=None):
-    from .elementwise import _out
     if input.dim() != 3:
         raise RuntimeError("batch1 must be a 3D tensor")
     if mat2.dim() != 3:
@@ -144,7 +142,6 @@ def bmm(input, mat2, *, out=None):
 
 
 def mv(input, vec, *, out=None):
-    from .elementwise import _out
     if input.dim() != 2 or vec.dim() != 1:
         raise RuntimeError(f"vector + matrix @ vector expected, got 1, {input.dim()}, "
                            f"{vec.dim()}")
@@ -175,13 +172,11 @@ def _tn(t):
 
 
 def dot(input, other, *, out=None):
-    from .elementwise import _out
     _dot_check(input, other, "dot")
     return _out(apply(Dot, input, other), out)
 
 
 def vdot(input, other, *, out=None):
-    from .elementwise import _out
     _dot_check(input, other, "vdot")
     if input.is_complex():
         input = input.conj()
@@ -189,7 +184,6 @@ def vdot(input, other, *, out=None):
 
 
 def inner(input, other, *, out=None):
-    from .elementwise import _out
     if input.dim() == 0 or other.dim() == 0:
         return _out(input * other, out)
     if input.shape[-1] != other.shape[-1]:
@@ -199,7 +193,6 @@ def inner(input, other, *, out=None):
 
 
 def outer(input, vec2, *, out=None):
-    from .elementwise import _out
     if input.dim() != 1 or vec2.dim() != 1:
         raise RuntimeError(f"outer: Expected 1-D argument self, but got {input.dim()}-D")
     return _out(input.reshape(-1, 1) * vec2.reshape(1, -1), out)
@@ -309,7 +302,6 @@ class Addr(_AddProd):
 
 
 def addmm(input, mat1, mat2, *, beta=1, alpha=1, out=None):
-    from .elementwise import _out
     if mat1.dim() != 2 or mat2.dim() != 2:
         raise RuntimeError(f"mat1 must be a matrix, got {mat1.dim()}-D tensor" if mat1.dim() != 2
                            else f"mat2 must be a matrix, got {mat2.dim()}-D tensor")
@@ -321,7 +313,6 @@ def addmm(input, mat1, mat2, *, beta=1, alpha=1, out=None):
 
 
 def addmv(input, mat, vec, *, beta=1, alpha=1, out=None):
-    from .elementwise import _out
     if mat.dim() != 2 or vec.dim() != 1:
         raise RuntimeError(f"vector + matrix @ vector expected, got {input.dim()}, "
                            f"{mat.dim()}, {vec.dim()}")
@@ -343,19 +334,16 @@ def _bmm_check(b1, b2):
 
 
 def baddbmm(input, batch1, batch2, *, beta=1, alpha=1, out=None):
-    from .elementwise import _out
     _bmm_check(batch1, batch2)
     return _out(apply(Baddbmm, input, batch1, batch2, beta=beta, alpha=alpha), out)
 
 
 def addbmm(input, batch1, batch2, *, beta=1, alpha=1, out=None):
-    from .elementwise import _out
     _bmm_check(batch1, batch2)
     return _out(apply(Addbmm, input, batch1, batch2, beta=beta, alpha=alpha), out)
 
 
 def addr(input, vec1, vec2, *, beta=1, alpha=1, out=None):
-    from .elementwise import _out
     if vec1.dim() != 1 or vec2.dim() != 1:
         raise RuntimeError(f"addr: Expected 1-D argument vec1, but got {vec1.dim()}-D")
     return _out(apply(Addr, input, vec1, vec2, beta=beta, alpha=alpha), out)
@@ -541,7 +529,6 @@ def _einsum_explicit(ins, out, ops):
 # --- tensordot / kron / chain_matmul / cross ----------------------------------------------
 
 def tensordot(a, b, dims=2, out=None):
-    from .elementwise import _out
     if isinstance(dims, Tensor):
         dims = dims.tolist()
     if isinstance(dims, int):
@@ -579,7 +566,6 @@ def tensordot(a, b, dims=2, out=None):
 
 
 def kron(input, other, *, out=None):
-    from .elementwise import _out
     nd = max(input.dim(), other.dim())
     a = input.reshape(*([1] * (nd - input.dim()) + list(input.shape)))
     b = other.reshape(*([1] * (nd - other.dim()) + list(other.shape)))
@@ -644,7 +630,6 @@ def _multi_dot(tensors, name="multi_dot"):
 
 
 def chain_matmul(*matrices, out=None):
-    from .elementwise import _out
     if len(matrices) == 1 and isinstance(matrices[0], (list, tuple)):
         matrices = tuple(matrices[0])
     for t in matrices:
@@ -691,7 +676,6 @@ def _cross(input, other, dim):
 
 
 def cross(input, other, dim=None, *, out=None):
-    from .elementwise import _out
     if dim is None:
         d = None
         for i, (x, y) in enumerate(zip(input.shape, other.shape)):

@@ -16,6 +16,7 @@ import numpy as np
 
 from .. import dtypes as _dt
 from .._tensor import Tensor, _wrap_dim
+from .elementwise import _out
 from .registry import Op, apply, apply_inplace, promote_same
 from .shape import expand
 
@@ -114,16 +115,16 @@ def _dim1(dim, ndim) -> int:
 
 
 def _grad_shape(in_shape, axes, keepdim):
-    """Shape of a reduced gradient with the reduced axes re-inserted as size 1."""
-    if keepdim:
-        return None
-    return tuple(1 if i in axes else s for i, s in enumerate(in_shape))
+    """What ``_keep`` needs to re-insert the reduced axes (None with keepdim)."""
+    return None if keepdim else (in_shape, axes)
 
 
 def _keep(node, g):
     """``g`` with the reduced axes re-inserted (size 1)."""
-    if node.keep_shape is not None:
-        g = g.reshape(node.keep_shape)
+    ks = node.keep_shape
+    if ks is not None:
+        in_shape, axes = ks
+        g = g.reshape(tuple(1 if i in axes else s for i, s in enumerate(in_shape)))
     return g
 
 
@@ -270,6 +271,9 @@ class Sum(Op):
     name = "sum"
 
     def forward(self, a, dim=None, keepdim=False, dtype=None):
+        if dim is None and dtype is None and a.dtype.kind == "f" and a.dtype not in _LOW:
+            self.keep_shape = None if keepdim else (a.shape, tuple(range(a.ndim)))
+            return np.add.reduce(a, axis=None, keepdims=keepdim)
         axes = _dims(dim, a.ndim)
         self.keep_shape = _grad_shape(a.shape, axes, keepdim)
         out_dt = _int_out(a, dtype)
@@ -316,11 +320,11 @@ class Mean(Op):
         self.n = _numel(a.shape, axes)
         out_dt = dtype.np if dtype is not None else a.dtype
         acc = _acc(out_dt)
-        with np.errstate(invalid="ignore", divide="ignore"):
-            if a.size == 0:
-                r = np.full(np.sum(a, axis=axes, keepdims=keepdim).shape, np.nan, acc)
-            else:
-                r = a.mean(axis=axes, keepdims=keepdim, dtype=acc)
+        if self.n == 0:
+            r = np.full(np.sum(a, axis=axes, keepdims=keepdim).shape, np.nan, acc)
+        else:
+            r = np.true_divide(np.add.reduce(a, axis=axes, keepdims=keepdim, dtype=acc),
+                               acc.type(self.n) if hasattr(acc, "type") else self.n)
         return np.asarray(r).astype(out_dt, copy=False)
 
     def backward(self, g):
@@ -354,22 +358,18 @@ class NanMean(Op):
 
 
 def sum(input, dim=None, keepdim=False, *, dtype=None, out=None):  # noqa: A001
-    from .elementwise import _out
     return _out(apply(Sum, input, dim=dim, keepdim=keepdim, dtype=dtype), out)
 
 
 def nansum(input, dim=None, keepdim=False, *, dtype=None, out=None):
-    from .elementwise import _out
     return _out(apply(NanSum, input, dim=dim, keepdim=keepdim, dtype=dtype), out)
 
 
 def mean(input, dim=None, keepdim=False, *, dtype=None, out=None):
-    from .elementwise import _out
     return _out(apply(Mean, input, dim=dim, keepdim=keepdim, dtype=dtype), out)
 
 
 def nanmean(input, dim=None, keepdim=False, *, dtype=None, out=None):
-    from .elementwise import _out
     return _out(apply(NanMean, input, dim=dim, keepdim=keepdim, dtype=dtype), out)
 
 
@@ -421,7 +421,6 @@ class _ProdOthers(Op):
 
 
 def prod(input, dim=None, keepdim=False, *, dtype=None, out=None):
-    from .elementwise import _out
     if isinstance(dim, (tuple, list)):
         raise TypeError("prod(): argument 'dim' must be int, not tuple")
     return _out(apply(Prod, input, dim=dim, keepdim=keepdim, dtype=dtype), out)
@@ -564,7 +563,6 @@ def _reduce_named(input, dim, keepdim, largest, out, fname):
     v, i = apply(cls, input, dim=dim, keepdim=keepdim, largest=largest, fname=fname)
     res = getattr(return_types, fname)(v, i)
     if out is not None:
-        from .elementwise import _out
         _out(v, out[0])
         _out(i, out[1])
         return getattr(return_types, fname)(out[0], out[1])
@@ -580,13 +578,11 @@ def min(input, dim=None, keepdim=False, *, out=None):  # noqa: A001
 
 
 def amax(input, dim=(), keepdim=False, *, out=None):
-    from .elementwise import _out
     return _out(apply(AMax, input, dim=dim if dim != () else None, keepdim=keepdim,
                       largest=True, fname="amax"), out)
 
 
 def amin(input, dim=(), keepdim=False, *, out=None):
-    from .elementwise import _out
     return _out(apply(AMin, input, dim=dim if dim != () else None, keepdim=keepdim,
                       largest=False, fname="amin"), out)
 
@@ -690,13 +686,11 @@ def _var_args(dim, unbiased, correction, keepdim):
 
 
 def var(input, dim=None, unbiased=None, keepdim=False, *, correction=None, out=None):
-    from .elementwise import _out
     dim, c, keepdim = _var_args(dim, unbiased, correction, keepdim)
     return _out(apply(Var, input, dim=dim, correction=c, keepdim=keepdim), out)
 
 
 def std(input, dim=None, unbiased=None, keepdim=False, *, correction=None, out=None):
-    from .elementwise import _out
     dim, c, keepdim = _var_args(dim, unbiased, correction, keepdim)
     return _out(apply(Std, input, dim=dim, correction=c, keepdim=keepdim, take_sqrt=True), out)
 
@@ -782,7 +776,6 @@ def _vector_norm(x, ord=2, dim=None, keepdim=False, dtype=None):  # noqa: A002
 
 def norm(input, p="fro", dim=None, keepdim=False, out=None, dtype=None):
     from .. import linalg as L
-    from .elementwise import _out
     if isinstance(dim, int):
         dim = (dim,)
     if isinstance(p, str):
@@ -828,7 +821,6 @@ class LogSumExp(Op):
 
 
 def logsumexp(input, dim, keepdim=False, *, out=None):
-    from .elementwise import _out
     if input._data.dtype.kind in "biu":
         input = Tensor._make(input._data.astype(_dt.get_default_dtype().np), input._device)
     return _out(apply(LogSumExp, input, dim=dim, keepdim=keepdim), out)
@@ -917,12 +909,10 @@ class _CumProdGradZeros(Op):
 
 
 def cumsum(input, dim, *, dtype=None, out=None):
-    from .elementwise import _out
     return _out(apply(CumSum, input, dim=dim, dtype=dtype), out)
 
 
 def cumprod(input, dim, *, dtype=None, out=None):
-    from .elementwise import _out
     return _out(apply(CumProd, input, dim=dim, dtype=dtype), out)
 
 
@@ -1003,7 +993,6 @@ class LogCumSumExp(Op):
 
 
 def logcumsumexp(input, dim, *, out=None):
-    from .elementwise import _out
     if input._data.dtype.kind in "biu":
         input = Tensor._make(input._data.astype(_dt.get_default_dtype().np), input._device)
     return _out(apply(LogCumSumExp, input, dim=dim), out)
@@ -1021,12 +1010,10 @@ def _logical_reduce(input, dim, keepdim, f):
 
 
 def all(input, dim=None, keepdim=False, *, out=None):  # noqa: A001
-    from .elementwise import _out
     return _out(_logical_reduce(input, dim, keepdim, np.all), out)
 
 
 def any(input, dim=None, keepdim=False, *, out=None):  # noqa: A001
-    from .elementwise import _out
     return _out(_logical_reduce(input, dim, keepdim, np.any), out)
 
 
