@@ -20,7 +20,6 @@ from numpy.polynomial import chebyshev as _cheb
 
 from .. import dtypes as _dt
 from .._tensor import Tensor
-from ..autograd.grad_mode import _Mode
 from .elementwise import _out
 from .registry import Op, _result_dtype, apply, apply_inplace, promote_float, promote_same
 
@@ -228,18 +227,7 @@ def _check_zero_div(b) -> None:
 
 
 def inplace(cls, self, *args, **params):
-    """``apply_inplace``, keeping the original ``self`` for a backward that needs it (torch
-    saves ``original_self``): the op then runs on a clone of ``self``."""
-    if _Mode.grad_enabled and 0 in cls.save and (
-            self._requires_grad or any(isinstance(a, Tensor) and a._requires_grad
-                                       for a in args)):
-        from .creation import clone_tensor
-        from .registry import _check_inplace, _rebase_history, _write
-        _check_inplace(self)
-        r = apply(cls, clone_tensor(self), *args, **params)
-        _write(self, r._data, r._dtype)
-        _rebase_history(self, r)
-        return self
+    """``apply_inplace`` (kept as a name: it also saves the original ``self`` when needed)."""
     return apply_inplace(cls, self, *args, **params)
 
 

@@ -57,6 +57,9 @@ class Op(Node):
         super().__init_subclass__(**kw)
         # ``name = "exp"`` in a class body is the registry name; on nodes ``name()`` must
         # stay torch's method returning the grad_fn name, so the string moves to op_name.
+        # in place, an op that saves its own input must run on a copy (torch keeps
+        # ``original_self``), or the saved input would be overwritten
+        cls._saves_self = any((i[0] if i.__class__ is tuple else i) == 0 for i in cls.save)
         op_name = cls.__dict__.get("name")
         if isinstance(op_name, str):
             cls.op_name = op_name
@@ -101,17 +104,18 @@ def apply(cls, *args, **params):
                 _device_error(cls, args)
         else:
             arrays.append(a)
+    half = None
     promote = cls.promote
     if promote is not None:
         arrays = promote(args, arrays)
         if arrays.__class__ is tuple:  # half tensor with a Python float: float32 math
             arrays, half = arrays
-            out = node.forward(*arrays, **params)
-            out = out.astype(half) if out.dtype == np.float32 else out
-        else:
-            out = node.forward(*arrays, **params)
-    else:
+    try:
         out = node.forward(*arrays, **params)
+    except ValueError as e:
+        raise _broadcast_error(e, arrays) from None
+    if half is not None and out.dtype == np.float32:
+        out = out.astype(half)
     if dev is None:
         dev = CPU
     record = req and _Mode.grad_enabled and cls.differentiable
@@ -130,6 +134,23 @@ def apply(cls, *args, **params):
     if cls.is_view:
         _link_view(t, args[0], cls, params, None)
     return t
+
+
+def _broadcast_error(e: ValueError, arrays):
+    """NumPy's broadcast ValueError as torch's RuntimeError; other errors unchanged."""
+    if "broadcast" not in str(e):
+        return e
+    shapes = [a.shape for a in arrays if hasattr(a, "shape")]
+    if len(shapes) >= 2:
+        a, b = shapes[0], shapes[1]
+        n = max(len(a), len(b))
+        pa, pb = (1,) * (n - len(a)) + a, (1,) * (n - len(b)) + b
+        for i in range(n - 1, -1, -1):
+            if pa[i] != pb[i] and pa[i] != 1 and pb[i] != 1:
+                return RuntimeError(
+                    f"The size of tensor a ({pa[i]}) must match the size of tensor b ({pb[i]}) "
+                    f"at non-singleton dimension {i}")
+    return RuntimeError(str(e))
 
 
 def _vc_new():
@@ -198,6 +219,7 @@ def _wrap_multi(node, cls, args, params, outs, dev, record):
         results.append(t)
     if recorded:
         node._out_meta = tuple(metas)
+        node.num_outputs = len(outs)
     return tuple(results)
 
 
@@ -244,7 +266,11 @@ def apply_inplace(cls, self: Tensor, *args, **params) -> Tensor:
     """Run op ``cls`` on ``(self, *args)`` and write the result into ``self``."""
     _check_inplace(self)
     if _Mode.grad_enabled and (self._requires_grad or _any_requires_grad(args)):
-        r = apply(cls, self, *args, **params)
+        if cls._saves_self:
+            from .creation import clone_tensor
+            r = apply(cls, clone_tensor(self), *args, **params)
+        else:
+            r = apply(cls, self, *args, **params)
         _write(self, r._data, r._dtype)
         _rebase_history(self, r)
         return self
@@ -267,7 +293,10 @@ def apply_inplace(cls, self: Tensor, *args, **params) -> Tensor:
         arrays = cls.promote((self,) + args, arrays)
         if arrays.__class__ is tuple:
             arrays, half = arrays
-    out = node.forward(*arrays, **params)
+    try:
+        out = node.forward(*arrays, **params)
+    except ValueError as e:
+        raise _broadcast_error(e, arrays) from None
     if half is not None and out.dtype == np.float32:
         out = out.astype(half)
     out_dt = _BY_NP[out.dtype] if hasattr(out, "dtype") else self._dtype

@@ -28,7 +28,10 @@ def _div_samples():
 
 
 OPS = [
-    OpInfo("add", lambda lib, a, b: lib.add(a, b), _binary_samples),
+    OpInfo("add", lambda lib, a, b: lib.add(a, b), _binary_samples,
+           errors=lambda: [ErrorSample((r(3), r(4))), ErrorSample((r(2, 3), r(3, 2)))]),
+    OpInfo("add_inplace_bcast_error", lambda lib, a, b: a.add_(b), lambda: [],
+           errors=lambda: [ErrorSample((r(3, 1), r(3, 4)))]),
     OpInfo("add_alpha", lambda lib, a, b: lib.add(a, b, alpha=2), lambda: _binary_samples()[:3]),
     OpInfo("sub", lambda lib, a, b: a - b, _binary_samples),
     OpInfo("rsub_scalar", lambda lib, a: 3 - a, lambda: [Sample((r(3, 4),))]),

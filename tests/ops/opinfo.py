@@ -74,7 +74,7 @@ def make_input(lib, x, requires_grad, noncontig):
     if noncontig and x.ndim > 0:
         big = np.stack([x, np.full_like(x, 7)], axis=-1)
         leaf = lib.tensor(big, requires_grad=rg)
-        return leaf[..., 0], leaf
+        return leaf[..., 0], (leaf if rg else None)
     t = lib.tensor(x, requires_grad=rg)
     return t, (t if rg else None)
 
