@@ -35,7 +35,7 @@ from .ops.activation import *
 from .ops.indexing import *
 from .ops.conversion import *
 from .ops.random_ops import *
-from . import linalg, nn
+from . import linalg, nn, optim
 from . import autograd, cuda, backends
 from .autograd.function import Function
 

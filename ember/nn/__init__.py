@@ -1,3 +1,5 @@
-"""ember.nn (the full module system comes with the nn issue)."""
+"""``ember.nn``: modules, parameters, functional API, init and utilities (torch.nn)."""
 
-from . import functional  # noqa: F401
+from . import functional, init, utils  # noqa: F401
+from .modules import *  # noqa: F401,F403
+from .parameter import *  # noqa: F401,F403

@@ -4,18 +4,29 @@ Each op module binds its own Tensor methods at its end; ``_methods`` binds the c
 arithmetic operators.
 """
 
-from . import (  # noqa: F401  # noqa: F401
-    _methods,  # noqa: F401
+from . import (  # noqa: F401
+    _methods,
     activation,
+    attention,
+    conv,
     conversion,
     creation,
+    distance,
+    dropout,
     elementwise,
     indexing,
     linalg,
+    loss,
     math,
+    nn_linear,
+    norm,
     padding,
+    pooling,
     random_ops,
     reduction,
     registry,
+    rnn,
     shape,
+    sparse,
+    vision,
 )

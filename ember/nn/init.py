@@ -1,0 +1,3 @@
+"""nn.init (being written)."""
+
+__all__: list[str] = []

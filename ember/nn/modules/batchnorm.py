@@ -1,0 +1,3 @@
+"""nn.modules.batchnorm (being written)."""
+
+__all__: list[str] = []

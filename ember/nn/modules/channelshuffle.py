@@ -1,0 +1,3 @@
+"""nn.modules.channelshuffle (being written)."""
+
+__all__: list[str] = []

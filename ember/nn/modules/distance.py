@@ -1,0 +1,3 @@
+"""nn.modules.distance (being written)."""
+
+__all__: list[str] = []

@@ -1,0 +1,3 @@
+"""nn.modules.flatten (being written)."""
+
+__all__: list[str] = []

@@ -1,0 +1,3 @@
+"""nn.modules.fold (being written)."""
+
+__all__: list[str] = []

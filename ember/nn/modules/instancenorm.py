@@ -1,0 +1,3 @@
+"""nn.modules.instancenorm (being written)."""
+
+__all__: list[str] = []

@@ -1,0 +1,3 @@
+"""nn.modules.module (being written)."""
+
+__all__: list[str] = []

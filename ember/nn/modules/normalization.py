@@ -1,0 +1,3 @@
+"""nn.modules.normalization (being written)."""
+
+__all__: list[str] = []

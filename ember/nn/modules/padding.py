@@ -1,0 +1,3 @@
+"""nn.modules.padding (being written)."""
+
+__all__: list[str] = []

@@ -1,0 +1,3 @@
+"""nn.modules.pixelshuffle (being written)."""
+
+__all__: list[str] = []

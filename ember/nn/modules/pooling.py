@@ -1,0 +1,3 @@
+"""nn.modules.pooling (being written)."""
+
+__all__: list[str] = []

@@ -1,0 +1,3 @@
+"""nn.modules.sparse (being written)."""
+
+__all__: list[str] = []

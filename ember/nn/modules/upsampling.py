@@ -1,0 +1,3 @@
+"""nn.modules.upsampling (being written)."""
+
+__all__: list[str] = []

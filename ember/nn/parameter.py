@@ -1,0 +1,3 @@
+"""nn.parameter (being written)."""
+
+__all__: list[str] = []

@@ -1,0 +1,3 @@
+"""nn.utils.clip_grad (being written)."""
+
+__all__: list[str] = []

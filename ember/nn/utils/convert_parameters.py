@@ -1,0 +1,3 @@
+"""nn.utils.convert_parameters (being written)."""
+
+__all__: list[str] = []

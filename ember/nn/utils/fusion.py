@@ -1,0 +1,3 @@
+"""nn.utils.fusion (being written)."""
+
+__all__: list[str] = []

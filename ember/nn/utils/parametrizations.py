@@ -1,0 +1,3 @@
+"""nn.utils.parametrizations (being written)."""
+
+__all__: list[str] = []

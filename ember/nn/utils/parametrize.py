@@ -1,0 +1,3 @@
+"""nn.utils.parametrize (being written)."""
+
+__all__: list[str] = []

@@ -1,0 +1,3 @@
+"""nn.utils.rnn (being written)."""
+
+__all__: list[str] = []

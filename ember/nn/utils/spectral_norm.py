@@ -1,0 +1,3 @@
+"""nn.utils.spectral_norm (being written)."""
+
+__all__: list[str] = []

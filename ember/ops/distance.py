@@ -1,0 +1,3 @@
+"""distance ops (being written)."""
+
+__all__: list[str] = []

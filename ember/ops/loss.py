@@ -1,0 +1,3 @@
+"""loss ops (being written)."""
+
+__all__: list[str] = []

@@ -1,0 +1,3 @@
+"""nn_linear ops (being written)."""
+
+__all__: list[str] = []

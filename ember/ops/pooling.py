@@ -1,0 +1,3 @@
+"""pooling ops (being written)."""
+
+__all__: list[str] = []

@@ -1,0 +1,3 @@
+"""rnn ops (being written)."""
+
+__all__: list[str] = []

@@ -1,0 +1,3 @@
+"""sparse ops (being written)."""
+
+__all__: list[str] = []

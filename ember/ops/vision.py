@@ -1,0 +1,3 @@
+"""vision ops (being written)."""
+
+__all__: list[str] = []
