@@ -41,6 +41,9 @@ def parse_args(argv=None):
                    help="run only this workload (repeatable, or comma-separated)")
     p.add_argument("--repeat", type=int, default=21, metavar="N",
                    help="timed samples per library and workload (default 21)")
+    p.add_argument("--runs", type=int, default=1, metavar="K",
+                   help="repeat the whole measurement K times (fresh setup each time) and "
+                        "report the median of the per-run figures and the ratio range")
     p.add_argument("--warmup", type=int, default=3, metavar="N",
                    help="untimed warm-up calls per library and workload (default 3)")
     p.add_argument("--min-time", type=float, default=0.05, metavar="S",
@@ -66,8 +69,8 @@ def parse_args(argv=None):
     args = p.parse_args(argv)
     if args.only:
         args.only = [n for item in args.only for n in item.split(",") if n]
-    if args.repeat < 1 or args.threads < 1:
-        p.error("--repeat and --threads must be >= 1")
+    if args.repeat < 1 or args.threads < 1 or args.runs < 1:
+        p.error("--repeat, --runs and --threads must be >= 1")
     return args
 
 
@@ -358,41 +361,61 @@ def main(argv=None) -> int:
     rows = []
     for name in names:
         factory, target = WORKLOADS[name]
+        runs = []  # (ember median, torch median, ratio, min/min, note) per run
         try:
-            if args.isolate:
-                times, dropped, filled = measure_isolated(name, args)
-            else:
-                times, dropped, filled = measure_inprocess(factory, libs, args)
+            for _ in range(args.runs):
+                if args.isolate:
+                    times, dropped, filled = measure_isolated(name, args)
+                else:
+                    times, dropped, filled = measure_inprocess(factory, libs, args)
+                e, t = median(times["ember"]), median(times["torch"])
+                note = ""
+                if dropped["ember"] or dropped["torch"]:
+                    note = f"dropped busy samples e/t {dropped['ember']}/{dropped['torch']}"
+                if filled["ember"] or filled["torch"]:
+                    note += (f"; too busy, {filled['ember']}/{filled['torch']} samples "
+                             "taken under load")
+                runs.append((e, t, e / t, min(times["ember"]) / min(times["torch"]), note,
+                             bool(filled["ember"] or filled["torch"])))
+                if args.runs > 1:
+                    print(f"  {name} run {len(runs)}: ember {fmt_time(e)}  torch {fmt_time(t)}"
+                          f"  ratio {e / t:.2f}  {note}", flush=True)
         except Unavailable as exc:
             print(f"{name:<18} skipped: {exc}", flush=True)
-            rows.append((name, None, None, None, target, "skipped", None))
+            rows.append((name, None, None, None, target, "skipped", None, None))
             continue
-        e, t = median(times["ember"]), median(times["torch"])
-        e_lo, t_lo = min(times["ember"]), min(times["torch"])
-        ratio = e / t
+        e = median([r[0] for r in runs])
+        t = median([r[1] for r in runs])
+        ratios = [r[2] for r in runs]
+        ratio = median(ratios)
+        spread = (min(ratios), max(ratios))
         ok = "-" if target is None else ("yes" if ratio <= target else "NO")
-        noise = f"  dropped busy samples e/t {dropped['ember']}/{dropped['torch']}" \
-            if dropped["ember"] or dropped["torch"] else ""
-        if filled["ember"] or filled["torch"]:
-            ok += " (NOISY)"
-            noise += (f"; machine too busy, {filled['ember']}/{filled['torch']} samples "
-                      "taken under load")
-        rows.append((name, e, t, ratio, target, ok, e_lo / t_lo))
+        noisy = sum(r[5] for r in runs)
+        if noisy:
+            ok += " (noisy)"
+        rows.append((name, e, t, ratio, target, ok, median([r[3] for r in runs]), spread))
+        extra = f"  runs {spread[0]:.2f}-{spread[1]:.2f}" if args.runs > 1 else ""
+        note = "" if args.runs > 1 else ("  " + runs[0][4] if runs[0][4] else "")
         print(f"{name:<18} ember {fmt_time(e):>11}  torch {fmt_time(t):>11}  "
-              f"ratio {ratio:7.2f}  (min/min {e_lo / t_lo:6.2f})  "
-              f"target {'-' if target is None else f'<= {target}'}  {ok}{noise}",
+              f"ratio {ratio:7.2f}{extra}  (min/min {rows[-1][6]:6.2f})  "
+              f"target {'-' if target is None else f'<= {target}'}  {ok}{note}",
               flush=True)
 
     if args.markdown:
+        multi = args.runs > 1
         print()
-        print("| workload | ember (median) | torch (median) | ember / torch | target | met |")
-        print("|---|---:|---:|---:|---:|:---:|")
-        for name, e, t, ratio, target, ok, _ in rows:
+        print("| workload | ember (median) | torch (median) | ember / torch |"
+              + (f" range over {args.runs} runs |" if multi else "") + " target | met |")
+        print("|---|---:|---:|---:|" + ("---:|" if multi else "") + "---:|:---:|")
+        for name, e, t, ratio, target, ok, _, spread in rows:
             tgt = f"<= {target}" if target is not None else "-"
             if ratio is None:
-                print(f"| `{name}` | - | - | - | {tgt} | {ok} |")
+                print(f"| `{name}` | - | - | - |" + (" - |" if multi else "")
+                      + f" {tgt} | {ok} |")
                 continue
-            print(f"| `{name}` | {fmt_time(e)} | {fmt_time(t)} | **{ratio:.2f}** | {tgt} | {ok} |")
+            rng = f" {spread[0]:.2f} - {spread[1]:.2f} |" if multi else ""
+            print(f"| `{name}` | {fmt_time(e)} | {fmt_time(t)} | **{ratio:.2f}** |{rng}"
+                  f" {tgt} | {ok} |")
     return 0
 
 
