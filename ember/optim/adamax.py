@@ -1,0 +1,93 @@
+"""``Adamax``: Adam with the infinity norm."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .._tensor import Tensor
+from .adam import _check_betas, _lerp_
+from .optimizer import (
+    Optimizer,
+    _check_capturable,
+    _check_not_differentiable,
+    _real,
+    _scalar_tensor,
+    _to_scalar,
+    _zeros_like,
+)
+
+__all__ = ["Adamax"]
+
+
+class Adamax(Optimizer):
+    """Adamax (``torch.optim.Adamax``), torch's single-tensor update order."""
+
+    def __init__(self, params, lr=2e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0,
+                 foreach=None, *, maximize=False, differentiable=False,
+                 capturable=False) -> None:
+        if isinstance(lr, Tensor) and lr.numel() != 1:
+            raise ValueError("Tensor lr must be 1-element")
+        if not 0.0 <= lr:
+            raise ValueError(f"Invalid learning rate: {lr}")
+        if not 0.0 <= eps:
+            raise ValueError(f"Invalid epsilon value: {eps}")
+        _check_betas(betas)
+        if not 0.0 <= weight_decay:
+            raise ValueError(f"Invalid weight_decay value: {weight_decay}")
+        defaults = {"lr": lr, "betas": betas, "eps": eps, "weight_decay": weight_decay,
+                    "foreach": foreach, "maximize": maximize,
+                    "differentiable": differentiable, "capturable": capturable}
+        _check_not_differentiable(differentiable)
+        super().__init__(params, defaults)
+
+    def __setstate__(self, state):
+        super().__setstate__(state)
+        for group in self.param_groups:
+            group.setdefault("foreach", None)
+            group.setdefault("maximize", False)
+            group.setdefault("differentiable", False)
+            group.setdefault("capturable", False)
+        self._steps_to_tensors()
+
+    def step(self, closure=None):
+        """Performs a single optimization step."""
+        loss = self._closure_loss(closure)
+        state = self.state
+        for group in self.param_groups:
+            beta1, beta2 = group["betas"]
+            lr = _to_scalar(group["lr"])
+            eps = group["eps"]
+            wd = group["weight_decay"]
+            maximize = group["maximize"]
+            if group["capturable"]:
+                _check_capturable(group, group["params"])
+            for p in group["params"]:
+                gt = p.grad
+                if gt is None:
+                    continue
+                st = state[p]
+                if len(st) == 0:
+                    st["step"] = _scalar_tensor(0.0)
+                    st["exp_avg"] = _zeros_like(p)
+                    st["exp_inf"] = _zeros_like(p)
+                step_a = st["step"]._data
+                step_a += 1
+                pa = _real(p._data)
+                g = _real(gt._data)
+                if maximize:
+                    g = -g
+                if wd != 0:
+                    g = g + pa * wd
+                m = _real(st["exp_avg"]._data)
+                inf = _real(st["exp_inf"]._data)
+                _lerp_(m, g, 1 - beta1)
+                inf *= beta2
+                t = np.abs(g)
+                t += eps
+                np.maximum(inf, t, out=inf)
+                clr = lr / (1 - beta1 ** float(step_a))
+                upd = m * -clr
+                upd /= inf
+                pa += upd
+                p._bump()
+        return loss

@@ -1,0 +1,121 @@
+"""``NAdam`` (``momentum_decay``, ``decoupled_weight_decay``)."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .._tensor import Tensor
+from .adam import _addcmul_sq_, _check_betas, _lerp_
+from .optimizer import (
+    Optimizer,
+    _check_capturable,
+    _check_not_differentiable,
+    _real,
+    _scalar_tensor,
+    _to_scalar,
+    _zeros_like,
+)
+
+__all__ = ["NAdam"]
+
+
+class NAdam(Optimizer):
+    """NAdam (``torch.optim.NAdam``), torch's single-tensor update order."""
+
+    def __init__(self, params, lr=2e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0,
+                 momentum_decay=4e-3, decoupled_weight_decay=False, *, foreach=None,
+                 maximize=False, capturable=False, differentiable=False) -> None:
+        if isinstance(lr, Tensor) and lr.numel() != 1:
+            raise ValueError("Tensor lr must be 1-element")
+        if not 0.0 <= lr:
+            raise ValueError(f"Invalid learning rate: {lr}")
+        if not 0.0 <= eps:
+            raise ValueError(f"Invalid epsilon value: {eps}")
+        _check_betas(betas)
+        if not 0.0 <= weight_decay:
+            raise ValueError(f"Invalid weight_decay value: {weight_decay}")
+        if not 0.0 <= momentum_decay:
+            raise ValueError(f"Invalid momentum_decay value: {momentum_decay}")
+        defaults = {"lr": lr, "betas": betas, "eps": eps, "weight_decay": weight_decay,
+                    "momentum_decay": momentum_decay,
+                    "decoupled_weight_decay": decoupled_weight_decay, "maximize": maximize,
+                    "foreach": foreach, "capturable": capturable,
+                    "differentiable": differentiable}
+        _check_not_differentiable(differentiable)
+        super().__init__(params, defaults)
+
+    def __setstate__(self, state):
+        super().__setstate__(state)
+        for group in self.param_groups:
+            group.setdefault("maximize", False)
+            group.setdefault("foreach", None)
+            group.setdefault("capturable", False)
+            group.setdefault("differentiable", False)
+            group.setdefault("decoupled_weight_decay", False)
+            for p in group["params"]:
+                st = self.state.get(p, [])
+                if len(st) != 0:
+                    if not isinstance(st["step"], Tensor):
+                        st["step"] = _scalar_tensor(float(st["step"]))
+                    if not isinstance(st["mu_product"], Tensor):
+                        st["mu_product"] = _scalar_tensor(float(st["mu_product"]))
+
+    def step(self, closure=None):
+        """Performs a single optimization step."""
+        loss = self._closure_loss(closure)
+        state = self.state
+        for group in self.param_groups:
+            beta1, beta2 = group["betas"]
+            lr = _to_scalar(group["lr"])
+            eps = group["eps"]
+            wd = group["weight_decay"]
+            momentum_decay = group["momentum_decay"]
+            decoupled = group["decoupled_weight_decay"]
+            maximize = group["maximize"]
+            if group["capturable"]:
+                _check_capturable(group, group["params"])
+            for p in group["params"]:
+                gt = p.grad
+                if gt is None:
+                    continue
+                st = state[p]
+                if len(st) == 0:
+                    st["step"] = _scalar_tensor(0.0)
+                    st["mu_product"] = _scalar_tensor(1.0)
+                    st["exp_avg"] = _zeros_like(p)
+                    st["exp_avg_sq"] = _zeros_like(p)
+                pa = _real(p._data)
+                g = _real(gt._data)
+                if maximize:
+                    g = -g
+                m = _real(st["exp_avg"]._data)
+                v = _real(st["exp_avg_sq"]._data)
+                mp = st["mu_product"]._data
+                step_a = st["step"]._data
+                step_a += 1
+                step = float(step_a)
+                bias_correction2 = 1 - beta2 ** step
+                if wd != 0:
+                    if decoupled:
+                        pa *= 1 - lr * wd
+                    else:
+                        g = g + pa * wd
+                mu = beta1 * (1.0 - 0.5 * (0.96 ** (step * momentum_decay)))
+                mu_next = beta1 * (1.0 - 0.5 * (0.96 ** ((step + 1) * momentum_decay)))
+                mp *= mu
+                _lerp_(m, g, 1 - beta1)
+                v *= beta2
+                _addcmul_sq_(v, g, 1 - beta2)
+                denom = v / bias_correction2
+                np.sqrt(denom, out=denom)
+                mu_product = float(mp)
+                mu_product_next = mu_product * mu_next
+                denom += eps
+                upd = g * (-lr * (1.0 - mu) / (1.0 - mu_product))
+                upd /= denom
+                pa += upd
+                upd = m * ((-lr * mu_next) / (1.0 - mu_product_next))
+                upd /= denom
+                pa += upd
+                p._bump()
+        return loss

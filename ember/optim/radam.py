@@ -1,0 +1,110 @@
+"""``RAdam``: rectified Adam (``decoupled_weight_decay``)."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .._tensor import Tensor
+from .adam import _addcmul_sq_, _check_betas, _lerp_
+from .optimizer import (
+    Optimizer,
+    _check_capturable,
+    _check_not_differentiable,
+    _real,
+    _scalar_tensor,
+    _to_scalar,
+    _zeros_like,
+)
+
+__all__ = ["RAdam"]
+
+
+class RAdam(Optimizer):
+    """RAdam (``torch.optim.RAdam``), torch's single-tensor update order."""
+
+    def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0,
+                 decoupled_weight_decay=False, *, foreach=None, maximize=False,
+                 capturable=False, differentiable=False) -> None:
+        if isinstance(lr, Tensor) and lr.numel() != 1:
+            raise ValueError("Tensor lr must be 1-element")
+        if not 0.0 <= lr:
+            raise ValueError(f"Invalid learning rate: {lr}")
+        if not 0.0 <= eps:
+            raise ValueError(f"Invalid epsilon value: {eps}")
+        _check_betas(betas)
+        if not 0.0 <= weight_decay:
+            raise ValueError(f"Invalid weight_decay value: {weight_decay}")
+        defaults = {"lr": lr, "betas": betas, "eps": eps, "weight_decay": weight_decay,
+                    "maximize": maximize, "foreach": foreach, "capturable": capturable,
+                    "decoupled_weight_decay": decoupled_weight_decay,
+                    "differentiable": differentiable}
+        _check_not_differentiable(differentiable)
+        super().__init__(params, defaults)
+
+    def __setstate__(self, state):
+        super().__setstate__(state)
+        for group in self.param_groups:
+            group.setdefault("foreach", None)
+            group.setdefault("maximize", False)
+            group.setdefault("differentiable", False)
+            group.setdefault("decoupled_weight_decay", False)
+            group.setdefault("capturable", False)
+        self._steps_to_tensors()
+
+    def step(self, closure=None):
+        """Performs a single optimization step."""
+        loss = self._closure_loss(closure)
+        state = self.state
+        for group in self.param_groups:
+            beta1, beta2 = group["betas"]
+            lr = _to_scalar(group["lr"])
+            eps = group["eps"]
+            wd = group["weight_decay"]
+            decoupled = group["decoupled_weight_decay"]
+            maximize = group["maximize"]
+            if group["capturable"]:
+                _check_capturable(group, group["params"])
+            rho_inf = 2 / (1 - beta2) - 1
+            for p in group["params"]:
+                gt = p.grad
+                if gt is None:
+                    continue
+                st = state[p]
+                if len(st) == 0:
+                    st["step"] = _scalar_tensor(0.0)
+                    st["exp_avg"] = _zeros_like(p)
+                    st["exp_avg_sq"] = _zeros_like(p)
+                pa = _real(p._data)
+                g = _real(gt._data)
+                if maximize:
+                    g = -g
+                m = _real(st["exp_avg"]._data)
+                v = _real(st["exp_avg_sq"]._data)
+                step_a = st["step"]._data
+                step_a += 1
+                step = float(step_a)
+                if wd != 0:
+                    if decoupled:
+                        pa *= 1 - lr * wd
+                    else:
+                        g = g + pa * wd
+                _lerp_(m, g, 1 - beta1)
+                v *= beta2
+                _addcmul_sq_(v, g, 1 - beta2)
+                bias_correction1 = 1 - beta1 ** step
+                bias_correction2 = 1 - beta2 ** step
+                upd = m / bias_correction1
+                upd *= lr
+                rho_t = rho_inf - 2 * step * (beta2 ** step) / bias_correction2
+                if rho_t > 5.0:
+                    rect = ((rho_t - 4) * (rho_t - 2) * rho_inf
+                            / ((rho_inf - 4) * (rho_inf - 2) * rho_t)) ** 0.5
+                    ad = np.sqrt(v)
+                    ad += eps
+                    np.reciprocal(ad, out=ad)
+                    ad *= bias_correction2 ** 0.5
+                    upd *= ad
+                    upd *= rect
+                pa -= upd
+                p._bump()
+        return loss
