@@ -319,7 +319,7 @@ def multi_head_attention_forward(
         v_proj_weight=None, static_k=None, static_v=None, average_attn_weights=True,
         is_causal=False):
     """torch.nn.functional.multi_head_attention_forward (sequence-first layout)."""
-    from .shape import cat
+    from .indexing import cat
     is_batched = _mha_shape_check(query, key, value, key_padding_mask, attn_mask, num_heads)
     if not is_batched:
         query, key, value = query.unsqueeze(1), key.unsqueeze(1), value.unsqueeze(1)
