@@ -89,15 +89,15 @@ def test_generator_reproducible():
 
 
 def test_trunc_normal():
-    p = _param(400, 400)
+    p = _param(200, 200)
     init.trunc_normal_(p, mean=0.5, std=1.0, a=-1.0, b=1.5)
     a = p.detach().numpy()
     assert a.min() >= -1.0 and a.max() <= 1.5
-    tt = torch.empty(400, 400)
+    tt = torch.empty(200, 200)
     torch.manual_seed(0)
     torch.nn.init.trunc_normal_(tt, mean=0.5, std=1.0, a=-1.0, b=1.5)
-    np.testing.assert_allclose(a.mean(), tt.mean().item(), atol=0.01)
-    np.testing.assert_allclose(a.std(), tt.std().item(), rtol=0.02)
+    np.testing.assert_allclose(a.mean(), tt.mean().item(), atol=0.02)
+    np.testing.assert_allclose(a.std(), tt.std().item(), rtol=0.03)
     with warnings.catch_warnings(record=True) as w:
         warnings.simplefilter("always")
         init.trunc_normal_(_param(3, 3), mean=10.0, std=1.0)

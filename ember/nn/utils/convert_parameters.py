@@ -1,3 +1,41 @@
-"""nn.utils.convert_parameters (being written)."""
+"""``parameters_to_vector`` / ``vector_to_parameters`` (torch.nn.utils.convert_parameters)."""
 
-__all__: list[str] = []
+from __future__ import annotations
+
+from ..._tensor import Tensor
+
+__all__ = ["parameters_to_vector", "vector_to_parameters"]
+
+
+def _check_param_device(param, old_param_device):
+    dev = param.get_device()
+    if old_param_device is None:
+        return dev
+    if dev != old_param_device:
+        raise TypeError("Found two parameters on different devices, this is currently not "
+                        "supported.")
+    return old_param_device
+
+
+def parameters_to_vector(parameters) -> Tensor:
+    """Flattens and concatenates the parameters into one 1-D tensor (differentiable)."""
+    from ...ops.indexing import cat
+    param_device = None
+    vec = []
+    for param in parameters:
+        param_device = _check_param_device(param, param_device)
+        vec.append(param.view(-1))
+    return cat(vec)
+
+
+def vector_to_parameters(vec: Tensor, parameters) -> None:
+    """Slices ``vec`` back into the parameters (each one's data becomes a view of it)."""
+    if not isinstance(vec, Tensor):
+        raise TypeError(f"expected torch.Tensor, but got: {type(vec).__name__}")
+    param_device = None
+    pointer = 0
+    for param in parameters:
+        param_device = _check_param_device(param, param_device)
+        num_param = param.numel()
+        param.data = vec[pointer:pointer + num_param].view_as(param).data
+        pointer += num_param
