@@ -174,7 +174,10 @@ def huber_loss(input, target, reduction="mean", delta=1.0, weight=None):
     if weight is not None:
         if weight.shape != input.shape:
             raise ValueError("Weights and input must have the same size.")
-        return _weighted(loss, weight, red)
+        if red not in _REDUCTIONS:
+            raise ValueError(f"Invalid reduction mode: {red}. Expected one of 'none', 'mean', "
+                             "'sum'.")
+        return _reduce(loss * weight, red)
     return _reduce(loss, red)
 
 
@@ -785,7 +788,7 @@ def triplet_margin_loss(anchor, positive, negative, margin=1.0, p=2, eps=1e-6, s
     d_pos = _pairwise_distance(anchor, positive, p, eps)
     d_neg = _pairwise_distance(anchor, negative, p, eps)
     if swap:
-        from .reduction import minimum
+        from .math import minimum
         d_neg = minimum(d_neg, _pairwise_distance(positive, negative, p, eps))
     return _reduce((d_pos - d_neg + margin).clamp_min(0), reduction)
 
@@ -805,7 +808,7 @@ def triplet_margin_with_distance_loss(anchor, positive, negative, *, distance_fu
     d_pos = dist(anchor, positive)
     d_neg = dist(anchor, negative)
     if swap:
-        from .reduction import minimum
+        from .math import minimum
         d_neg = minimum(d_neg, dist(positive, negative))
     loss = (margin + d_pos - d_neg).clamp_min(0)
     return _reduce(loss, reduction)
