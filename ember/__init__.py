@@ -35,6 +35,10 @@ from .ops.activation import *
 from .ops.indexing import *
 from .ops.conversion import *
 from .ops.random_ops import *
+from .ops.distance import cdist, pdist, cosine_similarity, pairwise_distance
+from .ops.norm import batch_norm, layer_norm, group_norm, instance_norm
+from .ops.dropout import dropout
+from .ops.sparse import embedding
 from . import linalg, nn, optim
 from . import autograd, cuda, backends
 from .autograd.function import Function
