@@ -40,17 +40,17 @@ class Linear(Op):
         k = x.shape[-1]
         if k != w.shape[1]:
             raise _shape_error(x, w)
-        if x.dtype != w.dtype:
+        if x.dtype is not w.dtype and x.dtype != w.dtype:
             raise RuntimeError(
                 f"expected m1 and m2 to have the same dtype, but got: "
                 f"{_SHORT.get(x.dtype.name, x.dtype.name)} != "
                 f"{_SHORT.get(w.dtype.name, w.dtype.name)}")
-        if b is not None and b.dtype != x.dtype:
+        if b is not None and b.dtype is not x.dtype and b.dtype != x.dtype:
             raise RuntimeError(f"self and mat2 must have the same dtype, but got "
                                f"{_TNAME[str(b.dtype)]} and {_TNAME[str(x.dtype)]}")
         lead = x.shape[:-1]
         x2 = x.reshape(-1, k) if x.ndim != 2 else x
-        if x.dtype in _LOW:
+        if x.dtype.itemsize == 2 and x.dtype in _LOW:
             out = np.matmul(x2.astype(np.float32), w.T.astype(np.float32))
             if b is not None:
                 out += b.astype(np.float32)

@@ -539,3 +539,28 @@ def test_error_other_exception_types_keep_type():
     model = ember.nn.Sequential(ember.nn.Sequential(ember.nn.Identity(), Bad()))
     with pytest.raises(ValueError, match=r"^0\.1 \(Bad\(\)\): bad value$"):
         model(1)
+
+
+def test_error_names_module_path_cnn():
+    def cnn(lib):
+        nn = lib.nn
+        return nn.Sequential(OrderedDict([
+            ("features", nn.Sequential(nn.Conv2d(1, 8, 3, padding=1), nn.ReLU(),
+                                       nn.MaxPool2d(2), nn.Flatten())),
+            ("fc1", nn.Linear(1568, 128)), ("fc2", nn.Linear(128, 10))]))
+
+    x = np.zeros((4, 1, 20, 20), np.float32)  # 8 * 10 * 10 = 800 features, fc1 expects 1568
+    with pytest.raises(RuntimeError) as te:
+        cnn(torch)(torch.tensor(x))
+    with pytest.raises(te.type) as ee:
+        cnn(ember)(ember.tensor(x))
+    msg = str(ee.value)
+    assert msg.startswith("fc1 (Linear(in_features=1568, out_features=128, bias=True)): "
+                          "input has 800 features in its last dimension, expected 1568; got "
+                          "input of shape (4, 800)")
+    # a wrong channel count fails inside the conv: path of the conv
+    with pytest.raises(RuntimeError) as te:
+        cnn(torch)(torch.zeros(4, 3, 28, 28))
+    with pytest.raises(te.type) as ee:
+        cnn(ember)(ember.zeros(4, 3, 28, 28))
+    assert str(ee.value).startswith("features.0 (Conv2d(")
