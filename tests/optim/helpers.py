@@ -12,8 +12,11 @@ import ember
 RNG = np.random.default_rng(1234)
 SHAPES = [(6, 4), (6,), (3, 6), (3,)]
 INIT = [RNG.standard_normal(s).astype(np.float32) * 0.5 for s in SHAPES]
-X = RNG.standard_normal((16, 4)).astype(np.float32)
-Y = RNG.standard_normal((16, 3)).astype(np.float32)
+X = RNG.standard_normal((64, 4)).astype(np.float32)
+# targets from a teacher network plus noise: a smooth, well-conditioned problem
+_T1 = RNG.standard_normal((6, 4)) * 0.5
+_T2 = RNG.standard_normal((3, 6)) * 0.5
+Y = (np.tanh(X @ _T1.T) @ _T2.T + 0.1 * RNG.standard_normal((64, 3))).astype(np.float32)
 
 
 def make_params(lib, dtype=np.float32):
@@ -31,17 +34,19 @@ def loss_fn(lib, params, x=None, y=None):
 
 
 def train(lib, params, opt, steps, closure_style=False):
+    # maximize=True optimizers ascend the negated loss: the same (stable) trajectory
+    sign = -1.0 if opt.param_groups[0].get("maximize") else 1.0
     for _ in range(steps):
         if closure_style:
             def closure():
                 opt.zero_grad()
-                loss = loss_fn(lib, params)
+                loss = loss_fn(lib, params) * sign
                 loss.backward()
                 return loss
             opt.step(closure)
         else:
             opt.zero_grad()
-            loss = loss_fn(lib, params)
+            loss = loss_fn(lib, params) * sign
             loss.backward()
             opt.step()
 
