@@ -102,6 +102,8 @@ class IndexScatter(Op):
         if bw_name is not None:
             self._bw_name = bw_name
         self.idx = idx
+        self.fast = fast
+        self.sp = sp
         if fast is not None:
             return _fast_scatter(g, fast, sp)
         gw = g.astype(np.float32) if g.dtype in _HALF else g
@@ -109,7 +111,12 @@ class IndexScatter(Op):
         return out.astype(g.dtype, copy=False)
 
     def backward(self, gg):
-        return (apply(IndexGather, gg, idx=self.idx),)
+        idx = self.idx
+        if idx is None:
+            li, ks, out_sp = self.fast
+            idx = MaxPool._flat_index(li, ks, ks, (0,) * len(ks), (1,) * len(ks), out_sp,
+                                      self.sp)
+        return (apply(IndexGather, gg, idx=idx),)
 
 
 class IndexGather(Op):
@@ -126,23 +133,28 @@ class IndexGather(Op):
 
 
 def _fast_scatter(g, fast, sp):
-    """Non-overlapping windows (stride == kernel, no padding/dilation): one compare."""
+    """Non-overlapping windows (stride == kernel, no padding/dilation): one masked write
+    per window position into a strided view of the gradient."""
     li, ks, osp = fast
-    nd = len(ks)
-    kk = _m.prod(ks)
-    eq = li[..., None] == np.arange(kk, dtype=li.dtype)
-    w = np.where(eq, g[..., None], np.zeros((), g.dtype))
     n, c = g.shape[:2]
-    w = w.reshape((n, c) + tuple(osp) + tuple(ks))
-    perm = [0, 1]
-    for i in range(nd):
-        perm += [2 + i, 2 + nd + i]
-    w = w.transpose(perm).reshape((n, c) + tuple(o * k for o, k in zip(osp, ks)))
-    if tuple(w.shape[2:]) != tuple(sp):
-        out = np.zeros((n, c) + tuple(sp), g.dtype)
-        out[(Ellipsis,) + tuple(slice(0, s) for s in w.shape[2:])] = w
-        return out
-    return w
+    full = tuple(o * k for o, k in zip(osp, ks))
+    out = np.zeros((n, c) + tuple(sp), g.dtype)
+    inner = out[(Ellipsis,) + tuple(slice(0, f) for f in full)]
+    shp = (n, c)
+    for o, k in zip(osp, ks):
+        shp += (o, k)
+    v = inner.reshape(shp) if inner.flags.c_contiguous else None
+    for j, kk in enumerate(np.ndindex(*ks)):
+        sel = (slice(None), slice(None))
+        for k in kk:
+            sel += (slice(None), k)
+        if v is not None:
+            np.multiply(g, li == j, out=v[sel])
+        else:
+            tgt = (slice(None), slice(None)) + tuple(slice(k, f, kd) for k, f, kd in
+                                                     zip(kk, full, ks))
+            out[tgt] = g * (li == j)
+    return out
 
 
 # --- max pooling ----------------------------------------------------------------------------
@@ -170,27 +182,48 @@ class MaxPool(Op):
         nonover = (all(p == 0 for p in pad) and all(d == 1 for d in dil)
                    and tuple(ks) == tuple(stride))
         if nonover:
+            # running max over the K strided window views: no window copy
             xc = x[(Ellipsis,) + tuple(slice(0, o * k) for o, k in zip(out_sp, ks))]
             shp = (n, c)
             for o, k in zip(out_sp, ks):
                 shp += (o, k)
             v = xc.reshape(shp)
-            perm = [0, 1] + [2 + 2 * i for i in range(nd)] + [3 + 2 * i for i in range(nd)]
-            win = v.transpose(perm).reshape((n, c) + tuple(out_sp) + (-1,))
+            out = None
+            li = np.zeros((n, c) + tuple(out_sp), np.int64)
+            flt = x.dtype.kind == "f"
+            for j, kk in enumerate(np.ndindex(*ks)):
+                sel = (slice(None), slice(None))
+                for k in kk:
+                    sel += (slice(None), k)
+                vk = v[sel]
+                if out is None:
+                    out = vk.copy()
+                    continue
+                upd = vk > out
+                if flt:
+                    upd |= np.isnan(vk)
+                np.copyto(out, vk, where=upd)
+                np.copyto(li, j, where=upd)
+            self.fast = (li, ks, out_sp)
+            self.idx = None
+            if with_indices:
+                idx = self._flat_index(li, ks, stride, pad, dil, out_sp, sp)
+                self.idx = idx
+                return out, idx
+            return out
+        hi = [max((o - 1) * s + d * (k - 1) + 1 - size - p, 0)
+              for o, s, d, k, size, p in zip(out_sp, stride, dil, ks, sp, pad)]
+        if any(pad) or any(hi):
+            xp = np.full((n, c) + tuple(s + p + h for s, p, h in zip(sp, pad, hi)),
+                         _lowest(x.dtype), x.dtype)
+            xp[(Ellipsis,) + tuple(slice(p, p + s) for s, p in zip(sp, pad))] = x
         else:
-            hi = [max((o - 1) * s + d * (k - 1) + 1 - size - p, 0)
-                  for o, s, d, k, size, p in zip(out_sp, stride, dil, ks, sp, pad)]
-            if any(pad) or any(hi):
-                xp = np.full((n, c) + tuple(s + p + h for s, p, h in zip(sp, pad, hi)),
-                             _lowest(x.dtype), x.dtype)
-                xp[(Ellipsis,) + tuple(slice(p, p + s) for s, p in zip(sp, pad))] = x
-            else:
-                xp = x
-            st = xp.strides
-            view = _as_strided(xp, (n, c) + tuple(out_sp) + tuple(ks),
-                               st[:2] + tuple(a * s for a, s in zip(st[2:], stride))
-                               + tuple(a * d for a, d in zip(st[2:], dil)), writeable=False)
-            win = view.reshape((n, c) + tuple(out_sp) + (-1,))
+            xp = x
+        st = xp.strides
+        view = _as_strided(xp, (n, c) + tuple(out_sp) + tuple(ks),
+                           st[:2] + tuple(a * s for a, s in zip(st[2:], stride))
+                           + tuple(a * d for a, d in zip(st[2:], dil)), writeable=False)
+        win = view.reshape((n, c) + tuple(out_sp) + (-1,))
         li = win.argmax(-1)
         out = np.take_along_axis(win, li[..., None], -1)[..., 0]
         self.fast = (li, ks, out_sp) if nonover else None
@@ -217,11 +250,7 @@ class MaxPool(Op):
         return np.ascontiguousarray(flat, dtype=np.int64)
 
     def backward(self, g, *_):
-        idx = self.idx
-        if idx is None:
-            li, ks, out_sp = self.fast
-            idx = self._flat_index(li, ks, ks, (0,) * len(ks), (1,) * len(ks), out_sp, self.sp)
-        return (apply(IndexScatter, g, idx=idx, sp=self.sp, fast=self.fast,
+        return (apply(IndexScatter, g, idx=self.idx, sp=self.sp, fast=self.fast,
                       bw_name=f"MaxPool{len(self.sp)}DWithIndicesBackwardBackward0"),)
 
 
