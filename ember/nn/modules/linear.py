@@ -56,8 +56,12 @@ class Linear(Module):
 
     def forward(self, input):
         p = self._parameters  # skips two Module.__getattr__ round trips on the hot path
+        if "weight" in p and "bias" in p:
+            w, b = p["weight"], p["bias"]
+        else:  # reparametrised (weight_norm, parametrize...): attribute / property
+            w, b = self.weight, self.bias
         try:
-            return _F.linear(input, p["weight"], p["bias"])
+            return _F.linear(input, w, b)
         except RuntimeError:
             self._check_input(input)
             raise
