@@ -360,24 +360,21 @@ def _class_prep(x, t, weight, ignore_index):
         if wd.dtype != x.dtype:
             raise RuntimeError(f"expected scalar type {_tname(x)} but found {_tname(wd)}")
         w = wd.astype(_cdt(x), copy=False)
-    if ignore_index < 0 or ignore_index >= C:
-        valid = t != ignore_index
-        all_valid = ignore_index < 0 and bool(valid.all()) if t.size else True
-    else:
-        valid = t != ignore_index
-        all_valid = False
-    tv = t if all_valid else t[valid]
+    dt = _cdt(x)
+    if t.size and ignore_index < 0 and t.min() >= 0 and t.max() < C:
+        # fast path: nothing ignored, every target in range; wt is a 0-d array
+        wt = np.ones((), dt) if w is None else w[t]
+        return x2, t, None, wt, w
+    valid = t != ignore_index
+    tv = t[valid]
     if tv.size and (tv.min() < 0 or tv.max() >= C):
         bad = tv[(tv < 0) | (tv >= C)][0]
         raise IndexError(f"Target {bad} is out of bounds.")
-    tc = t if all_valid else np.where(valid, t, 0)
-    dt = _cdt(x)
+    tc = np.where(valid, t, 0)
     if w is None:
-        wt = np.ones(t.shape, dt) if all_valid else valid.astype(dt)
+        wt = valid.astype(dt)
     else:
-        wt = w[tc]
-        if not all_valid:
-            wt = wt * valid
+        wt = w[tc] * valid
     return x2, tc, valid, wt, w
 
 
@@ -401,7 +398,7 @@ class _ClassLoss(Op):
             return loss_r.reshape(self.tshape).astype(x.dtype, copy=False)
         s = loss_r.sum()
         if reduction == "mean":
-            W = wt.sum()
+            W = wt.sum() if wt.ndim else wt * self.tc.size
             self.invW = 1.0 / W if W != 0 else 0.0
             with np.errstate(divide="ignore", invalid="ignore"):
                 s = s / W
@@ -487,23 +484,25 @@ class CrossEntropy(_ClassLoss):
             m = np.zeros(tc.shape, dt)[:, None]
         else:
             m = xc.max(axis=1, keepdims=True)
-        sh = xc - m
-        e = np.exp(sh)
+        e = np.subtract(xc, m)
+        np.exp(e, out=e)
         s = e.sum(axis=1, keepdims=True)
-        lse = np.log(s)
+        mlse = np.log(s)
+        mlse += m                                    # max + logsumexp(x - max), (N, 1, *)
         self.e, self.s = e, s
-        lpt = _gather_rows(sh, tc) - lse[:, 0]
+        lpt = _gather_rows(xc, tc) - mlse[:, 0]      # log-prob of the target
         eps = label_smoothing
         if eps > 0:
+            va = np.ones((), dt) if valid is None else valid.astype(dt)
             a = wt * (1 - eps)
-            b = valid.astype(dt) * (eps / C)
+            b = va * (eps / C)
             if w is None:
-                sl = sh.sum(axis=1) - lse[:, 0] * C
+                sl = xc.sum(axis=1) - mlse[:, 0] * C
                 sw = C
             else:
-                sl = sh @ w if sh.ndim == 2 else (sh * _wshape(w, sh.ndim)).sum(axis=1)
+                sl = xc @ w if xc.ndim == 2 else (xc * _wshape(w, xc.ndim)).sum(axis=1)
                 sw = w.sum()
-                sl = sl - lse[:, 0] * sw
+                sl = sl - mlse[:, 0] * sw
             loss_r = -(a * lpt) - b * sl
             self.a, self.b, self.S = a, b, a + b * sw
         else:
@@ -572,7 +571,9 @@ class CrossEntropyBackward(Op):
                 G = g.reshape(ctx.tc.shape)
             else:
                 G = g * ctx.invW if ctx.reduction == "mean" else g
-            GS = (G * S).unsqueeze(1)
+            GS = G * S
+            if GS.dim():
+                GS = GS.unsqueeze(1)
             v = gy * GS
             gx = p * (v - rsum(v * p, 1, True))
             if ctx.x1d:
