@@ -38,6 +38,11 @@ from .ops.random_ops import *
 from .ops.distance import cdist, pdist, cosine_similarity, pairwise_distance
 from .ops.norm import batch_norm, layer_norm, group_norm, instance_norm
 from .ops.dropout import dropout
+from .ops.conv import conv1d, conv2d, conv3d, conv_transpose1d, conv_transpose2d, conv_transpose3d
+from .ops.pooling import (
+    max_pool1d, max_pool2d, max_pool3d, avg_pool1d, adaptive_avg_pool1d, adaptive_max_pool1d,
+)
+from .ops.vision import pixel_shuffle, pixel_unshuffle, channel_shuffle
 from .ops.sparse import embedding
 from . import linalg, nn, optim
 from . import autograd, cuda, backends
