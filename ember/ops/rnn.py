@@ -17,6 +17,7 @@ from __future__ import annotations
 import numpy as np
 
 from .._tensor import Tensor
+from ..autograd.grad_mode import _Mode
 from .registry import Op, apply
 
 __all__ = ["lstm_cell", "gru_cell", "rnn_tanh_cell", "rnn_relu_cell"]
@@ -56,7 +57,7 @@ class Recurrence(Op):
     ``w_hr`` (P, H) or None.  Outputs: ``out`` (N, P), ``h_n`` (B, P) [, ``c_n`` (B, H)]."""
 
     name = "_recurrence"
-    save = (3, 5)
+    save = (0, 1, 2, 3, 4, 5)
 
     def forward(self, xg, h0, c0, w_hh, b_hh, w_hr, mode="lstm", batch_sizes=None,
                 reverse=False):
@@ -151,7 +152,10 @@ class Recurrence(Op):
         return out, h
 
     def backward(self, g_out, g_hn, g_cn=None):
-        w_hh, w_hr = self._unpack()
+        saved = self._unpack()
+        if _Mode.grad_enabled:
+            return _replay_grads(self, saved, (g_out, g_hn, g_cn))
+        w_hh, w_hr = saved[3], saved[5]
         need_hr = w_hr is not None and self.next_functions[5][0] is not None
         res = apply(RecurrenceBackward, g_out, g_hn, g_cn, w_hh, w_hr, fwd=self,
                     need_hr=need_hr)
@@ -165,8 +169,67 @@ class Recurrence(Op):
         return dxg, dh0, dc0, dwhh, dbhh, dwhr
 
 
+def _replay(mode, xg, h0, c0, w_hh, b_hh, w_hr, steps):
+    """The recurrence in plain ember ops (differentiable to any order)."""
+    from .activation import relu
+    from .indexing import cat
+    from .math import sigmoid, tanh
+    h, c = h0, c0
+    outs = {}
+    whhT = w_hh.t()
+    whrT = w_hr.t() if w_hr is not None else None
+    for s, bs in steps:
+        x = xg[s:s + bs]
+        hs = h[:bs]
+        hg = hs.matmul(whhT)
+        if mode == "lstm":
+            i, f, g, o = (x + hg).chunk(4, 1)
+            cs = sigmoid(f) * c[:bs] + sigmoid(i) * tanh(g)
+            hn = sigmoid(o) * tanh(cs)
+            if whrT is not None:
+                hn = hn.matmul(whrT)
+            c = cs if bs == c.shape[0] else cat([cs, c[bs:]], 0)
+        elif mode == "gru":
+            if b_hh is not None:
+                hg = hg + b_hh
+            xr, xz, xn = x.chunk(3, 1)
+            hr, hz, hn_ = hg.chunk(3, 1)
+            r, z = sigmoid(xr + hr), sigmoid(xz + hz)
+            n = tanh(xn + r * hn_)
+            hn = n + z * (hs - n)
+        else:
+            pre = x + hg
+            hn = relu(pre) if mode == "rnn_relu" else tanh(pre)
+        outs[s] = hn
+        h = hn if bs == h.shape[0] else cat([hn, h[bs:]], 0)
+    out = cat([outs[s] for s in sorted(outs)], 0)
+    return (out, h, c) if mode == "lstm" else (out, h)
+
+
+def _replay_grads(node, saved, grads):
+    """create_graph backward: replay the forward in ember ops on aliases of the saved
+    inputs and differentiate it with a graph (so higher derivatives are exact)."""
+    from ..autograd import grad as _grad
+    from ..autograd.grad_mode import enable_grad
+    nf = node.next_functions
+    idx = [i for i, t in enumerate(saved) if isinstance(t, Tensor) and nf[i][0] is not None]
+    with enable_grad():
+        alias = list(saved)
+        for i in idx:
+            alias[i] = saved[i].view_as(saved[i])
+        outs = _replay(node.mode, *alias, node.steps)
+        pairs = [(o, g) for o, g in zip(outs, grads) if g is not None]
+        res = _grad([o for o, _ in pairs], [alias[i] for i in idx], [g for _, g in pairs],
+                    create_graph=True, allow_unused=True)
+    full = [None] * 6
+    for i, r in zip(idx, res):
+        full[i] = r
+    return tuple(full)
+
+
 class RecurrenceBackward(Op):
-    """BPTT over the gates saved by ``Recurrence`` (first-order only)."""
+    """BPTT over the gates saved by ``Recurrence`` (used when no graph of the backward is
+    needed; with ``create_graph`` the backward replays the forward in ember ops instead)."""
 
     name = "_recurrence_backward"
 

@@ -198,6 +198,21 @@ def test_rnn_gradcheck_float64():
         m = getattr(ember.nn, cls)(3, 4, dtype=ember.float64, **kw)
         x = ember.randn(3, 2, 3, dtype=ember.float64, requires_grad=True)
         assert ember.autograd.gradcheck(lambda x, m=m: m(x)[0], [x], eps=1e-6, atol=1e-5)
+        assert ember.autograd.gradgradcheck(lambda x, m=m: m(x)[0], [x], eps=1e-6, atol=1e-4)
+
+
+def test_rnn_gradgrad_packed_and_weights():
+    ember.manual_seed(0)
+    U = ember.nn.utils.rnn
+    m = ember.nn.GRU(3, 4, dtype=ember.float64, bidirectional=True)
+    x = ember.randn(4, 3, 3, dtype=ember.float64, requires_grad=True)
+
+    def f(x):
+        return m(U.pack_padded_sequence(x, [2, 4, 1], enforce_sorted=False))[0].data
+    assert ember.autograd.gradgradcheck(f, [x], eps=1e-6, atol=1e-4)
+    lstm = ember.nn.LSTM(3, 4, dtype=ember.float64)
+    assert ember.autograd.gradgradcheck(lambda w: lstm(x)[1][1], [lstm.weight_hh_l0],
+                                        eps=1e-6, atol=1e-4)
 
 
 # --- packing utilities ----------------------------------------------------------------------
