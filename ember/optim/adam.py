@@ -18,9 +18,9 @@ from .optimizer import (
 __all__ = ["Adam"]
 
 
-def _lerp_(a, b, w: float) -> None:
+def _lerp_(a, b, w: float):
     """``a.lerp_(b, w)`` with torch's CPU formula (``a + w*(b-a)`` for ``|w| < 0.5``,
-    else ``b - (b-a)*(1-w)``)."""
+    else ``b - (b-a)*(1-w)``).  Returns the scratch array (free for reuse)."""
     d = b - a
     if abs(w) < 0.5:
         d *= w
@@ -28,6 +28,7 @@ def _lerp_(a, b, w: float) -> None:
     else:
         d *= 1.0 - w
         np.subtract(b, d, out=a)
+    return d
 
 
 def _addcmul_sq_(v, g, value: float) -> None:
@@ -136,9 +137,11 @@ class Adam(Optimizer):
                         g = g + pa * wd
                 m = _real(st["exp_avg"]._data)
                 v = _real(st["exp_avg_sq"]._data)
-                _lerp_(m, g, w1)
+                scratch = _lerp_(m, g, w1)
                 v *= beta2
-                _addcmul_sq_(v, g, w2)
+                t = np.multiply(g, w2, out=scratch)  # v.addcmul_(g, g, value=1-beta2)
+                t *= g
+                v += t
                 bias_correction1 = 1 - beta1 ** step
                 bias_correction2 = 1 - beta2 ** step
                 step_size = lr / bias_correction1
@@ -151,7 +154,7 @@ class Adam(Optimizer):
                     denom = np.sqrt(v)
                 denom /= bc2_sqrt
                 denom += eps
-                upd = m * -step_size
+                upd = np.multiply(m, -step_size, out=scratch)
                 upd /= denom
                 pa += upd
                 p._bump()

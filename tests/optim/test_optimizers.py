@@ -460,3 +460,28 @@ def test_complex_params():
 def test_differentiable_not_supported():
     with pytest.raises(NotImplementedError):
         ember.optim.SGD(make_params(ember), lr=0.1, differentiable=True)
+
+
+@pytest.mark.parametrize("name,kw", [("Adam", dict(lr=0.01)), ("SGD", dict(lr=0.05,
+                                                                           momentum=0.9))])
+def test_nn_module_parameters(name, kw):
+    """Optimizing an nn model's parameters() / named_parameters() as torch does."""
+    tm = torch.nn.Sequential(torch.nn.Linear(4, 6), torch.nn.Tanh(), torch.nn.Linear(6, 3))
+    em = ember.nn.Sequential(ember.nn.Linear(4, 6), ember.nn.Tanh(), ember.nn.Linear(6, 3))
+    em.load_state_dict({k: ember.tensor(v.detach().numpy().copy())
+                        for k, v in tm.state_dict().items()})
+    rng = np.random.default_rng(5)
+    x = rng.standard_normal((32, 4)).astype(np.float32)
+    y = rng.standard_normal((32, 3)).astype(np.float32)
+    eo = getattr(ember.optim, name)(em.named_parameters(), **kw)
+    to = getattr(torch.optim, name)(tm.named_parameters(), **kw)
+    for _ in range(20):
+        for lib, m, o in ((ember, em, eo), (torch, tm, to)):
+            o.zero_grad()
+            ((m(lib.tensor(x)) - lib.tensor(y)) ** 2).mean().backward()
+            o.step()
+    for (ek, ev), (tk, tv) in zip(em.named_parameters(), tm.named_parameters()):
+        assert ek == tk
+        np.testing.assert_allclose(ev.detach().numpy(), tv.detach().numpy(), rtol=1e-5,
+                                   atol=1e-6)
+    assert structure(eo.state_dict()) == structure(to.state_dict())
