@@ -197,3 +197,7 @@ WORKLOADS = {
     "matmul_1024": (matmul_1024, 1.1),
     "mlp_784_256_10": (mlp_784_256_10, 1.5),
 }
+
+from benchmarks.nn_workloads import NN_WORKLOADS  # noqa: E402
+
+WORKLOADS.update(NN_WORKLOADS)

