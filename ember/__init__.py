@@ -3,6 +3,10 @@
 ``import ember as torch`` runs torch-style programs.
 """
 
+from . import _malloc
+
+_malloc.tune()
+
 from . import dtypes
 from .dtypes import (
     dtype, float16, half, bfloat16, float32, float, float64, double, int8, int16, short,

@@ -432,9 +432,9 @@ class Where(Op):
             raise RuntimeError("where expected condition to be a boolean tensor, but got a "
                                f"tensor with dtype {_type_name(c)}")
         self.c = c
-        if b.__class__ in (float, int) and b == 0 and _maskable(a, c):
+        if b.ndim == 0 and _maskable(a, c) and b == 0:
             return _keep(a, c)
-        if a.__class__ in (float, int) and a == 0 and _maskable(b, c):
+        if a.ndim == 0 and _maskable(b, c) and a == 0:
             return _keep(b, ~c)
         return np.where(c, a, b)
 
@@ -449,7 +449,8 @@ _INT_OF = {2: np.int16, 4: np.int32, 8: np.int64}
 
 
 def _maskable(a, c) -> bool:
-    return (isinstance(a, np.ndarray) and a.dtype.kind == "f"
+    return (isinstance(a, np.ndarray) and a.ndim > 0 and a.dtype.kind == "f"
+            and isinstance(c, np.ndarray) and c.ndim > 0
             and np.broadcast_shapes(a.shape, c.shape) == a.shape)
 
 
