@@ -37,9 +37,41 @@ OPS: dict[str, type] = {}
 
 
 class _Dispatch:
-    # hook(cls, args, params) -> result, or NotImplemented to run normally
+    # ``hook`` is None (the fast path) or the composed chain of ``hooks``
     hook = None
+    hooks: list = []
     anomaly = False
+
+
+def push_hook(fn) -> None:
+    """Install a dispatch hook ``fn(cls, args, params, call_next) -> result``.
+
+    Hooks (autocast, profiler, JIT tracer) wrap every op call; the last pushed runs
+    outermost. ``call_next(cls, args, params)`` runs the rest of the chain and finally
+    the op itself. With no hook installed the dispatcher pays one attribute check."""
+    _Dispatch.hooks = _Dispatch.hooks + [fn]
+    _Dispatch.hook = _compose(_Dispatch.hooks)
+
+
+def pop_hook(fn) -> None:
+    """Remove a hook installed with ``push_hook``."""
+    hooks = list(_Dispatch.hooks)
+    hooks.remove(fn)
+    _Dispatch.hooks = hooks
+    _Dispatch.hook = _compose(hooks) if hooks else None
+
+
+def _compose(hooks):
+    call = _apply_core
+    for fn in hooks:
+        call = _link(fn, call)
+    return call
+
+
+def _link(fn, nxt):
+    def run(cls, args, params):
+        return fn(cls, args, params, nxt)
+    return run
 
 
 class Op(Node):
@@ -85,10 +117,13 @@ def _device_error(cls, args):
 
 def apply(cls, *args, **params):
     """Run op ``cls`` on ``args`` (Tensors and Python scalars) with keyword ``params``."""
-    if _Dispatch.hook is not None:
-        res = _Dispatch.hook(cls, args, params)
-        if res is not NotImplemented:
-            return res
+    hook = _Dispatch.hook
+    if hook is not None:
+        return hook(cls, args, params)
+    return _apply_core(cls, args, params)
+
+
+def _apply_core(cls, args, params):
     node = _new(cls)
     arrays = []
     req = False
