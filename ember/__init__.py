@@ -49,6 +49,7 @@ from .ops.pooling import (
 from .ops.vision import pixel_shuffle, pixel_unshuffle, channel_shuffle
 from .ops.sparse import embedding
 from . import linalg, nn, optim
+from . import utils
 from . import autograd, cuda, backends
 from .autograd.function import Function
 
