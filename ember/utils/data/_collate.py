@@ -132,6 +132,13 @@ def collate_tensor_fn(batch, *, collate_fn_map=None):
             out = _shm.new_array((len(batch),) + shape, dt)
             np.stack([t._data for t in batch], out=out)
             return Tensor._make(out)
+    if (elem._device.type == "cpu" and isinstance(elem._data, np.ndarray)
+            and not any(t._requires_grad for t in batch)):
+        shape, dt = elem._data.shape, elem._data.dtype
+        if all(isinstance(t, Tensor) and t._data.shape == shape and t._data.dtype == dt
+               and t._device.type == "cpu" for t in batch):
+            # fast path (no autograd to record): one NumPy stack, no per-sample ops
+            return Tensor._make(np.stack([t._data for t in batch]))
     from ...ops.indexing import stack
     return stack(batch, 0)
 
