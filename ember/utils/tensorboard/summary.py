@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import io
-import json
 import logging
 import struct
 import wave
@@ -360,6 +359,3 @@ def compute_curve(labels, predictions, num_thresholds=None, weights=None):
     recall = tp / np.maximum(minimum, tp + fn)
     return np.stack((tp, fp, tn, fn, precision, recall))
 
-
-def _json_config(config_dict) -> str:
-    return "{}" if config_dict is None else json.dumps(config_dict, sort_keys=True)
