@@ -51,6 +51,7 @@ from .ops.sparse import embedding
 from . import linalg, nn, optim
 from . import utils
 from . import autograd, cuda, backends
+from . import profiler
 from .autograd.function import Function
 
 __version__ = "0.1.0"
