@@ -19,8 +19,7 @@ from tensorboard.plugins.hparams import metadata as hp_metadata  # noqa: E402
 from tensorboard.plugins.hparams.plugin_data_pb2 import HParamsPluginData  # noqa: E402
 from tensorboard.plugins.projector.projector_config_pb2 import ProjectorConfig  # noqa: E402
 
-from ember.utils.tensorboard import SummaryWriter  # noqa: E402
-from ember.utils.tensorboard import _convert  # noqa: E402
+from ember.utils.tensorboard import SummaryWriter, _convert  # noqa: E402
 
 from ._util import accumulate, raw_events, summary_values  # noqa: E402
 
