@@ -280,6 +280,36 @@ def test_cifar100_synthetic(tmp_path):
     assert len(ds) == 4 and ds.targets == labels and ds.classes[0] == "c0"
 
 
+def test_cifar_tar_gz_download(tmp_path):
+    import tarfile
+    src = tmp_path / "src"
+    data, labels = _write_cifar(src)
+    srv = tmp_path / "srv"
+    srv.mkdir()
+    with tarfile.open(srv / "cifar-10-python.tar.gz", "w:gz") as tar:
+        tar.add(src / "cifar-10-batches-py", arcname="cifar-10-batches-py")
+    md5 = _md5(srv / "cifar-10-python.tar.gz")
+    with _serve(srv) as url:
+        class C10(D.CIFAR10):
+            check_md5 = False
+            tgz_md5 = md5
+        C10.url = f"{url}/cifar-10-python.tar.gz"
+        ds = C10(str(tmp_path / "root"), train=False, download=True)
+        assert len(ds) == 4 and ds.targets == labels
+        C10.tgz_md5 = "0" * 32
+        with pytest.raises(RuntimeError, match="checksum"):
+            C10(str(tmp_path / "root2"), download=True)
+    assert not any(p.name.endswith(".part") for p in (tmp_path / "root2").iterdir())
+
+
+def test_no_torch_import():
+    import subprocess
+    import sys
+    code = ("import sys, ember.vision, ember.vision.datasets, ember.vision.transforms, "
+            "ember.vision.utils; assert 'torch' not in sys.modules, 'torch imported'")
+    subprocess.run([sys.executable, "-c", code], check=True, cwd=REPO)
+
+
 def test_cifar_md5_checked_by_default(tmp_path):
     _write_cifar(tmp_path)
     with pytest.raises(RuntimeError, match="not found or corrupted"):

@@ -142,6 +142,8 @@ class CIFAR10(VisionDataset):
 
     def __getitem__(self, index: int) -> tuple[Any, Any]:
         from PIL import Image
+        if hasattr(index, "item"):  # an ember/numpy integer scalar
+            index = index.item()
         img, target = self.data[index], self.targets[index]
         img = Image.fromarray(np.ascontiguousarray(img))
         if self.transform is not None:

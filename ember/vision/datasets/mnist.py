@@ -144,6 +144,8 @@ class MNIST(VisionDataset):
 
     def __getitem__(self, index: int) -> tuple[Any, Any]:
         from PIL import Image
+        if hasattr(index, "item"):  # an ember/numpy integer scalar
+            index = index.item()
         img, target = self.data.numpy()[index], int(self.targets.numpy()[index])
         img = Image.fromarray(img)  # mode 'L'
         if self.transform is not None:
