@@ -55,3 +55,4 @@ from . import profiler
 from .autograd.function import Function
 
 __version__ = "0.1.0"
+from .serialization import save, load

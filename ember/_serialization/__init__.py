@@ -1,0 +1,1 @@
+"""Internals of ``ember.serialization`` (zip container, restricted unpickler)."""
