@@ -36,7 +36,6 @@ import pickle
 import secrets
 import struct
 import sys
-import threading
 import weakref
 import zlib
 from collections import Counter, OrderedDict
@@ -277,7 +276,6 @@ def _default_globals() -> dict:
 # --------------------------------------------------------------------------------------
 
 _user_globals: dict[str, object] = {}
-_tls = threading.local()
 
 
 def _global_name(obj) -> str:
@@ -783,26 +781,26 @@ def _io_name(f) -> str:
     return name if isinstance(name, str) else f"<{type(f).__name__}>"
 
 
-_PARALLEL_MIN = 8 << 20
-
-
 class _ZipFetcher:
-    """Reads storage records (in parallel threads for large checkpoints), checking CRCs."""
+    """Reads storage records straight into fresh arrays (``preadv`` for real files).
 
-    def __init__(self, reader: ZipReader, fh, name: str) -> None:
+    Storage records' CRCs are checked only with ``verify_crc=True`` (torch never checks
+    them; the check costs more than the read itself); metadata records and ``data.pkl``
+    are always checked.
+    """
+
+    def __init__(self, reader: ZipReader, fh, verify: bool) -> None:
         self.reader = reader
         self.fh = fh
-        self.name = name
-        self.results: dict[str, np.ndarray] = {}
-        self.futures: dict[str, object] = {}
-        self.pool = None
+        self.verify = verify
         try:
             self.fd = fh.fileno()
         except (AttributeError, OSError, io.UnsupportedOperation):
             self.fd = None
         self.mem = fh.getbuffer() if isinstance(fh, io.BytesIO) else None
 
-    def _read_one(self, name: str) -> np.ndarray:
+    def get(self, key: str) -> np.ndarray:
+        name = f"data/{key}"
         crc, size, off = self.reader.info(name)
         out = np.empty(size, dtype=np.uint8)
         if size:
@@ -820,53 +818,17 @@ class _ZipFetcher:
                 self.fh.seek(off)
                 if self.fh.readinto(out) != size:
                     raise _ZipError("unexpected end of file (truncated)")
-        if zlib.crc32(out) != crc:
+        if self.verify and zlib.crc32(out) != crc:
             raise _ZipError(f"CRC mismatch in record {name!r} (corrupt)")
         return out
 
-    def _read_batch(self, names):
-        return {n: self._read_one(n) for n in names}
-
-    def prefetch(self) -> None:
-        names = [n for n in self.reader.names() if n.startswith("data/")]
-        total = sum(self.reader.records[self.reader.prefix + n][1] for n in names)
-        if self.mem is None and self.fd is None or total < _PARALLEL_MIN or len(names) < 2:
-            return
-        # header validation up front (serial), then reads in worker threads
-        for n in names:
-            self.reader.info(n)
-        from concurrent.futures import ThreadPoolExecutor
-        workers = max(2, min(4, os.cpu_count() or 2))
-        self.pool = ThreadPoolExecutor(workers)
-        batch, acc = [], 0
-        target = max(total // (workers * 4), 4 << 20)
-        for n in names:
-            batch.append(n)
-            acc += self.reader.records[self.reader.prefix + n][1]
-            if acc >= target:
-                fut = self.pool.submit(self._read_batch, batch)
-                for b in batch:
-                    self.futures[b] = fut
-                batch, acc = [], 0
-        if batch:
-            fut = self.pool.submit(self._read_batch, batch)
-            for b in batch:
-                self.futures[b] = fut
-
-    def get(self, key: str) -> np.ndarray:
-        name = f"data/{key}"
-        fut = self.futures.get(name)
-        if fut is not None:
-            return fut.result()[name]
-        return self._read_one(name)
-
     def close(self) -> None:
-        if self.pool is not None:
-            self.pool.shutdown(wait=True, cancel_futures=True)
+        if self.mem is not None:
+            self.mem.release()
 
 
 def _load_zip(fh, size, loader: _Loader, weights_only, pickle_module, pickle_load_args,
-              path):
+              path, verify_crc):
     reader = ZipReader(fh, size)
     if not reader.has("data.pkl"):
         raise _ZipError("data.pkl record missing (not a torch checkpoint)")
@@ -896,9 +858,8 @@ def _load_zip(fh, size, loader: _Loader, weights_only, pickle_module, pickle_loa
             return mm[off:off + n]
         loader.fetch = fetch
     else:
-        fetcher = _ZipFetcher(reader, fh, loader.name)
+        fetcher = _ZipFetcher(reader, fh, verify_crc)
         loader.fetch = fetcher.get
-        fetcher.prefetch()
     try:
         if weights_only:
             enc = pickle_load_args.get("encoding", "ASCII")
@@ -979,7 +940,7 @@ def _load_legacy(fh, loader: _Loader, weights_only, pickle_module, pickle_load_a
 
 
 def load(f, map_location=None, pickle_module=None, *, weights_only=True, mmap=False,
-         **pickle_load_args):
+         verify_crc=False, **pickle_load_args):
     """Loads a checkpoint written by ``ember.save`` or ``torch.save`` (zip or legacy format).
 
     ``weights_only=True`` (default) admits only tensors, storages, standard containers,
@@ -987,6 +948,9 @@ def load(f, map_location=None, pickle_module=None, *, weights_only=True, mmap=Fa
     :class:`UnpicklingError`, truncated/corrupt ones :class:`CheckpointError`.
     ``map_location``: device, string, dict or callable ``(storage, location)`` as in torch.
     ``mmap=True`` maps storages from the file (copy-on-write) instead of reading them.
+    ``verify_crc=True`` also checks the CRC-32 of every storage record (ember extension;
+    torch never does, and it costs more than reading); ``data.pkl`` and the small
+    metadata records are always CRC-checked.
     """
     if weights_only and pickle_module is not None:
         raise RuntimeError("Can not safely load weights when explicit pickle_module is "
@@ -1021,7 +985,7 @@ def load(f, map_location=None, pickle_module=None, *, weights_only=True, mmap=Fa
             raise CheckpointError(f"{name}: the file position must be at the start")
         if head == b"PK\x03\x04" or (head[:2] == b"PK" and size >= 22):
             return _load_zip(fh, size, loader, weights_only, pickle_module, pickle_load_args,
-                             path)
+                             path, verify_crc)
         if head[:2] == b"\x80\x02":
             if mmap:
                 raise RuntimeError("mmap can only be used with files saved in the zip format")
