@@ -241,3 +241,11 @@ def test_distributed_sampler_in_loader():
     t = [b[1].tolist() for b in tud.DataLoader(tds, batch_size=2, sampler=tud.DistributedSampler(
         tds, num_replicas=3, rank=1, shuffle=False))]
     assert e == t
+
+
+def test_worker_numpy_seed_matches_torch_derivation():
+    from torch.utils.data._utils.worker import _generate_state as t_gen
+
+    from ember.utils.data._worker import _generate_state as e_gen
+    for base, wid in [(0, 0), (123456789012345, 3), (2**63 - 1, 7), (42, 1)]:
+        assert e_gen(base, wid) == t_gen(base, wid)
