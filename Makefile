@@ -4,6 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP_CORE := $(VENV)/.core-installed
 STAMP_TEST := $(VENV)/.test-installed
+STAMP_DEMO := $(VENV)/.demo-installed
 PYTEST_ARGS ?= -n 2
 
 .PHONY: demo test lint bench clean
@@ -17,11 +18,15 @@ $(STAMP_CORE): pyproject.toml | $(BIN)/python
 	touch $@
 
 $(STAMP_TEST): pyproject.toml $(STAMP_CORE)
-	$(BIN)/pip install -q -e ".[test]"
+	$(BIN)/pip install -q -e ".[test,demo]"
 	touch $@
 
-demo: $(STAMP_CORE)
-	$(BIN)/python examples/linear_regression.py
+$(STAMP_DEMO): pyproject.toml $(STAMP_CORE)
+	$(BIN)/pip install -q -e ".[demo]"
+	touch $@
+
+demo: $(STAMP_DEMO)
+	$(BIN)/python examples/mnist.py
 
 test: $(STAMP_TEST)
 	$(BIN)/ruff check ember tests benchmarks examples

@@ -14,6 +14,8 @@ from .dtypes import (
     get_default_dtype, set_default_dtype, promote_types, result_type, can_cast, finfo, iinfo,
 )
 from .device import device
+from ._threads import set_num_threads, get_num_threads, get_num_interop_threads, \
+    set_num_interop_threads
 from ._tensor import Tensor, Size
 from .autograd.grad_mode import (
     no_grad, enable_grad, set_grad_enabled, inference_mode, is_grad_enabled,
