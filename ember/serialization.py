@@ -901,6 +901,7 @@ def _load_legacy(fh, loader: _Loader, weights_only, pickle_module, pickle_load_a
         return arr
 
     loader.fetch = fetch
+    loader.sizes = sizes
     base_storage = loader.storage
 
     def storage(pid):
