@@ -152,10 +152,13 @@ def to_tensor(pic) -> Tensor:
     if pic.mode == "1":
         arr = 255 * arr
     arr = arr.reshape(pic.size[1], pic.size[0], _pil_num_channels(pic))
-    img = ember.from_numpy(np.ascontiguousarray(arr.transpose((2, 0, 1))))
-    if img.dtype == ember.uint8:
-        return img.to(dtype=default_float_dtype).div(255)
-    return img
+    chw = np.ascontiguousarray(arr.transpose((2, 0, 1)))
+    if chw.dtype == np.uint8:
+        # the data-loading hot path: one NumPy division, same rounding as .div(255)
+        out = np.divide(chw, np.array(255, default_float_dtype.np),
+                        dtype=default_float_dtype.np)
+        return ember.from_numpy(out)
+    return ember.from_numpy(chw)
 
 
 def pil_to_tensor(pic) -> Tensor:
@@ -251,6 +254,10 @@ def convert_image_dtype(image: Tensor, dtype=ember.float32) -> Tensor:
     return image.to(dtype) * factor
 
 
+def _is_seq_tensor(x) -> bool:
+    return isinstance(x, Tensor)
+
+
 def normalize(tensor: Tensor, mean: Sequence[float], std: Sequence[float],
               inplace: bool = False) -> Tensor:
     """``(tensor - mean[c]) / std[c]`` per channel."""
@@ -261,6 +268,25 @@ def normalize(tensor: Tensor, mean: Sequence[float], std: Sequence[float],
     if tensor.ndim < 3:
         raise ValueError("Expected tensor to be a tensor image of size (..., C, H, W). Got "
                          f"tensor.size() = {tensor.size()}")
+    if not tensor.requires_grad and not _is_seq_tensor(mean) and not _is_seq_tensor(std):
+        # no graph to record: normalise the array directly (the data-loading hot path)
+        npdt = tensor.dtype.np
+        m = np.asarray(mean, dtype=npdt)
+        sd = np.asarray(std, dtype=npdt)
+        if (sd == 0).any():
+            raise ValueError(f"std evaluated to zero after conversion to {tensor.dtype}, "
+                             "leading to division by zero.")
+        if m.ndim == 1:
+            m = m.reshape(-1, 1, 1)
+        if sd.ndim == 1:
+            sd = sd.reshape(-1, 1, 1)
+        if inplace:
+            arr = tensor._data
+            np.subtract(arr, m, out=arr)
+            np.divide(arr, sd, out=arr)
+            tensor._bump()
+            return tensor
+        return ember.from_numpy(np.divide(np.subtract(tensor._data, m), sd))
     if not inplace:
         tensor = tensor.clone()
     dtype = tensor.dtype
