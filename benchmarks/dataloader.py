@@ -24,9 +24,10 @@ import numpy as np
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, ROOT)
 
-import ember  # noqa: E402
 import torch  # noqa: E402
 from PIL import Image  # noqa: E402
+
+import ember  # noqa: E402
 
 TARGET = 1.2
 
