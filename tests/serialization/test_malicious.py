@@ -139,7 +139,7 @@ def _cases(sentinel: str):
     return cases
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _bomb():
     """data.pkl plus a storage record that inflates 1000x (deflate)."""
     return _zip(_pkl(_tensor(numel=(16 << 20) // 4, size=2)),
