@@ -359,7 +359,8 @@ def main(argv=None) -> int:
     print()
 
     rows = []
-    for name in names:
+    from ember.utils._progress import progress  # a bar on a terminal, quiet in logs
+    for name in progress(names, desc="workloads", unit="workload", leave=False):
         factory, target = WORKLOADS[name]
         runs = []  # (ember median, torch median, ratio, min/min, note) per run
         try:

@@ -49,14 +49,11 @@ class CNN(nn.Module):
 
 
 def _progress(iterable, total: int, desc: str, enabled: bool):
-    """A tqdm bar when attached to a terminal (tqdm is optional); quiet otherwise."""
-    if enabled:
-        try:
-            from tqdm import tqdm
-            return tqdm(iterable, total=total, desc=desc, leave=True, dynamic_ncols=True)
-        except ImportError:
-            pass
-    return iterable
+    """A tqdm bar on a terminal (tqdm is optional); quiet in logs and pipes."""
+    if not enabled:
+        return iterable
+    from ember.utils._progress import progress
+    return progress(iterable, total=total, desc=desc, leave=True)
 
 
 def _writer(logdir: str | None):

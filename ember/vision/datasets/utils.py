@@ -17,6 +17,8 @@ import urllib.request
 import zipfile
 from collections.abc import Iterable, Sequence
 
+from ...utils._progress import progress
+
 __all__ = ["calculate_md5", "check_md5", "check_integrity", "download_url",
            "download_from_mirrors", "extract_archive", "download_and_extract_archive",
            "verify_str_arg"]
@@ -56,9 +58,13 @@ def _fetch_to(url: str, dest: str, md5: str | None, timeout: float) -> None:
         hasher = hashlib.md5(usedforsecurity=False)
         req = urllib.request.Request(url, headers={"User-Agent": USER_AGENT})
         with os.fdopen(fd, "wb") as out, urllib.request.urlopen(req, timeout=timeout) as resp:
-            while chunk := resp.read(_CHUNK):
-                hasher.update(chunk)
-                out.write(chunk)
+            size = resp.headers.get("Content-Length")
+            with progress(total=int(size) if size else None, desc=os.path.basename(dest),
+                          unit="B", unit_scale=True) as bar:
+                while chunk := resp.read(_CHUNK):
+                    hasher.update(chunk)
+                    out.write(chunk)
+                    bar.update(len(chunk))
         if md5 is not None and hasher.hexdigest() != md5:
             raise RuntimeError(f"checksum mismatch for {url}: expected md5 {md5}, "
                                f"got {hasher.hexdigest()}")
