@@ -152,3 +152,99 @@ model.to(device)
 out = model(x)
 """, ember, device=device)
     assert ns["out"].device == device and tuple(ns["out"].shape) == (2, 10)
+
+
+SAMPLE_DATA = """
+import torchvision.datasets as datasets
+import torchvision.transforms as transforms
+from torch.utils.data import DataLoader
+
+# 加载 MNIST 数据集
+train_dataset = datasets.MNIST(root='./data', train=True, transform=transforms.ToTensor(), download=True)
+test_dataset = datasets.MNIST(root='./data', train=False, transform=transforms.ToTensor())
+
+# 定义 DataLoader
+train_loader = DataLoader(train_dataset, batch_size=64, shuffle=True, num_workers=4)
+test_loader = DataLoader(test_dataset, batch_size=64, shuffle=False, num_workers=4)
+"""
+
+SAMPLE_TENSORBOARD = """
+from torch.utils.tensorboard import SummaryWriter
+
+# 创建 SummaryWriter 对象
+writer = SummaryWriter('runs/mnist_experiment_1')
+
+# 在训练循环中记录指标
+for epoch in range(num_epochs):
+    for i, (inputs, labels) in enumerate(train_loader):
+        outputs = model(inputs)
+        loss = criterion(outputs, labels)
+        writer.add_scalar('training loss', loss.item(), epoch * len(train_loader) + i)
+        writer.add_histogram('conv1 biases', model.conv1.bias, epoch)
+writer.close()
+"""
+
+
+def _with_ember_modules(code: str, names: dict, cwd):
+    """Run a sample whose imports name torch/torchvision, resolved to ember."""
+    import os
+    import sys
+
+    import ember.utils.data
+    import ember.utils.tensorboard
+    import ember.vision
+    mods = {"torch": ember, "torch.nn": ember.nn, "torch.utils": ember.utils,
+            "torch.utils.data": ember.utils.data,
+            "torch.utils.tensorboard": ember.utils.tensorboard,
+            "torchvision": ember.vision, "torchvision.datasets": ember.vision.datasets,
+            "torchvision.transforms": ember.vision.transforms}
+    saved = {k: sys.modules.get(k) for k in mods}
+    old = os.getcwd()
+    sys.modules.update(mods)
+    os.chdir(cwd)
+    try:
+        ns = {"torch": ember, **names}
+        exec(compile(code, "<spec sample>", "exec"), ns)
+        return ns
+    finally:
+        os.chdir(old)
+        for k, v in saved.items():
+            if v is None:
+                sys.modules.pop(k, None)
+            else:
+                sys.modules[k] = v
+
+
+def _data_root(tmp_path):
+    """./data/MNIST/raw holding the shipped sample (present files are never downloaded)."""
+    import os
+    import shutil
+    repo = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    shutil.copytree(os.path.join(repo, "data", "MNIST"), tmp_path / "data" / "MNIST")
+    return tmp_path
+
+
+def test_data_loading_sample(tmp_path):
+    ns = _with_ember_modules(SAMPLE_DATA, {}, _data_root(tmp_path))
+    assert len(ns["train_dataset"]) == 8000 and len(ns["test_dataset"]) == 2000
+    x, y = next(iter(ns["train_loader"]))
+    assert tuple(x.shape) == (64, 1, 28, 28) and x.dtype == ember.float32
+    assert y.dtype == ember.int64 and float(x.max()) <= 1.0 and float(x.min()) >= 0.0
+    batches = list(ns["test_loader"])
+    assert sum(len(b[1]) for b in batches) == 2000
+
+
+def test_tensorboard_sample(tmp_path):
+    from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
+    ns = _run(SAMPLE_CNN.replace("in_channels=3", "in_channels=1"), ember)
+    model = ns["CNN"]()
+    data = [(ember.randn(4, 1, 28, 28), ember.randint(0, 10, (4,))) for _ in range(3)]
+    _with_ember_modules(SAMPLE_TENSORBOARD, {
+        "num_epochs": 2, "train_loader": data, "model": model,
+        "criterion": ember.nn.CrossEntropyLoss()}, tmp_path)
+    acc = EventAccumulator(str(tmp_path / "runs" / "mnist_experiment_1"), size_guidance={
+        "scalars": 0, "histograms": 0})
+    acc.Reload()
+    steps = [e.step for e in acc.Scalars("training loss")]
+    assert steps == [0, 1, 2, 3, 4, 5]
+    assert [e.step for e in acc.Histograms("conv1 biases")] == [0, 0, 0, 1, 1, 1]
