@@ -206,10 +206,6 @@ class Tensor:
     def data_ptr(self) -> int:
         return self._data.__array_interface__["data"][0]
 
-    def untyped_storage(self):
-        from .storage import UntypedStorage
-        return UntypedStorage._of(self)
-
     def is_contiguous(self, memory_format=None) -> bool:
         return bool(self._data.flags.c_contiguous)
 

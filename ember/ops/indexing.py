@@ -141,6 +141,8 @@ class BasicIndex(Op):
         self._bw_name = bw_name
         self.key = key
         out = a[key]
+        if not isinstance(out, np.ndarray):  # all ints: keep a 0-d view, not a copy
+            out = a[(key if isinstance(key, tuple) else (key,)) + (Ellipsis,)]
         if nones:
             st = _estrides(out)
             src_st = _estrides(a)
