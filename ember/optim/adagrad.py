@@ -59,14 +59,8 @@ class Adagrad(Optimizer):
             init = complex(init, init)
         st["sum"] = _full_like(p, init)
 
-    def __setstate__(self, state):
-        super().__setstate__(state)
-        for group in self.param_groups:
-            group.setdefault("foreach", None)
-            group.setdefault("maximize", False)
-            group.setdefault("differentiable", False)
-            group.setdefault("fused", None)
-        self._steps_to_tensors(fused_key="fused")
+    _group_defaults = {"foreach": None, "maximize": False, "differentiable": False, "fused": None}
+    _step_tensor_args: dict | None = {"fused_key": "fused"}
 
     def share_memory(self) -> None:
         """No-op on NumPy storage (torch moves ``sum`` to shared memory)."""

@@ -39,19 +39,10 @@ class ASGD(Optimizer):
         _check_not_differentiable(differentiable)
         super().__init__(params, defaults)
 
-    def __setstate__(self, state):
-        super().__setstate__(state)
-        for group in self.param_groups:
-            group.setdefault("foreach", None)
-            group.setdefault("maximize", False)
-            group.setdefault("differentiable", False)
-            group.setdefault("capturable", False)
-            for p in group["params"]:
-                st = self.state.get(p, [])
-                if len(st) != 0:
-                    for key in ("step", "eta", "mu"):
-                        if not isinstance(st[key], Tensor):
-                            st[key] = _scalar_tensor(float(st[key]))
+    _group_defaults = {"foreach": None, "maximize": False, "differentiable": False,
+                       "capturable": False}
+    _step_tensor_args: dict | None = {}
+    _scalar_state_keys = ("step", "eta", "mu")
 
     def step(self, closure=None):
         """Performs a single optimization step."""

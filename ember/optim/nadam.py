@@ -44,21 +44,10 @@ class NAdam(Optimizer):
         _check_not_differentiable(differentiable)
         super().__init__(params, defaults)
 
-    def __setstate__(self, state):
-        super().__setstate__(state)
-        for group in self.param_groups:
-            group.setdefault("maximize", False)
-            group.setdefault("foreach", None)
-            group.setdefault("capturable", False)
-            group.setdefault("differentiable", False)
-            group.setdefault("decoupled_weight_decay", False)
-            for p in group["params"]:
-                st = self.state.get(p, [])
-                if len(st) != 0:
-                    if not isinstance(st["step"], Tensor):
-                        st["step"] = _scalar_tensor(float(st["step"]))
-                    if not isinstance(st["mu_product"], Tensor):
-                        st["mu_product"] = _scalar_tensor(float(st["mu_product"]))
+    _group_defaults = {"maximize": False, "foreach": None, "capturable": False,
+                       "differentiable": False, "decoupled_weight_decay": False}
+    _step_tensor_args: dict | None = {}
+    _scalar_state_keys = ("step", "mu_product")
 
     def step(self, closure=None):
         """Performs a single optimization step."""

@@ -159,6 +159,12 @@ class Optimizer:
         defaults: default hyper-parameter values for groups that do not set them.
     """
 
+    # per optimizer: group keys ``__setstate__`` fills in, ``_steps_to_tensors`` arguments
+    # (None: no scalar state to convert) and the scalar state entries stored as tensors
+    _group_defaults: dict = {}
+    _step_tensor_args: dict | None = None
+    _scalar_state_keys: tuple = ("step",)
+
     def __init_subclass__(cls, **kw) -> None:
         super().__init_subclass__(**kw)
         step = cls.__dict__.get("step")
@@ -201,6 +207,12 @@ class Optimizer:
             if name not in self.__dict__:
                 setattr(self, name, OrderedDict())
         self.defaults.setdefault("differentiable", False)
+        # options added to torch's optimizers over time: old checkpoints lack them
+        for group in self.param_groups:
+            for key, value in self._group_defaults.items():
+                group.setdefault(key, value)
+        if self._step_tensor_args is not None:
+            self._steps_to_tensors(**self._step_tensor_args)
 
     def __repr__(self) -> str:
         s = self.__class__.__name__ + " ("
@@ -432,13 +444,14 @@ class Optimizer:
 
     def _steps_to_tensors(self, capturable_key: str | None = "capturable",
                           fused_key: str | None = None) -> None:
-        """``__setstate__`` helper: float ``step`` values (old checkpoints) become 0-d tensors."""
+        """``__setstate__`` helper: float scalar state (old checkpoints) becomes 0-d tensors."""
         for group in self.param_groups:
             fused = group.get(fused_key) if fused_key else None
             for p in group["params"]:
                 st = self.state.get(p, [])
-                if len(st) != 0 and "step" in st and not isinstance(st["step"], Tensor):
-                    st["step"] = _scalar_tensor(float(st["step"]), is_fused=fused)
+                for key in self._scalar_state_keys if len(st) != 0 else ():
+                    if key in st and not isinstance(st[key], Tensor):
+                        st[key] = _scalar_tensor(float(st[key]), is_fused=fused)
 
 
 def _cast_tensor(value: Tensor, npdt, device) -> Tensor:
