@@ -11,7 +11,6 @@ from .optimizer import (
     _check_capturable,
     _check_not_differentiable,
     _real,
-    _scalar_tensor,
     _to_scalar,
     _zeros_like,
 )
@@ -47,32 +46,14 @@ class Adadelta(Optimizer):
     def step(self, closure=None):
         """Performs a single optimization step."""
         loss = self._closure_loss(closure)
-        state = self.state
         for group in self.param_groups:
             lr = _to_scalar(group["lr"])
             rho = group["rho"]
             eps = group["eps"]
-            wd = group["weight_decay"]
-            maximize = group["maximize"]
             if group["capturable"]:
                 _check_capturable(group, group["params"])
-            for p in group["params"]:
-                gt = p.grad
-                if gt is None:
-                    continue
-                st = state[p]
-                if len(st) == 0:
-                    st["step"] = _scalar_tensor(0.0)
-                    st["square_avg"] = _zeros_like(p)
-                    st["acc_delta"] = _zeros_like(p)
-                step_a = st["step"]._data
-                step_a += 1
-                pa = _real(p._data)
-                g = _real(gt._data)
-                if maximize:
-                    g = -g
-                if wd != 0:
-                    g = g + pa * wd
+            init = lambda p: {"square_avg": _zeros_like(p), "acc_delta": _zeros_like(p)}
+            for p, st, pa, g, _step in self._with_grads(group, init):
                 sq = _real(st["square_avg"]._data)
                 acc = _real(st["acc_delta"]._data)
                 sq *= rho

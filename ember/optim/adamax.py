@@ -11,7 +11,6 @@ from .optimizer import (
     _check_capturable,
     _check_not_differentiable,
     _real,
-    _scalar_tensor,
     _to_scalar,
     _zeros_like,
 )
@@ -47,32 +46,14 @@ class Adamax(Optimizer):
     def step(self, closure=None):
         """Performs a single optimization step."""
         loss = self._closure_loss(closure)
-        state = self.state
         for group in self.param_groups:
             beta1, beta2 = group["betas"]
             lr = _to_scalar(group["lr"])
             eps = group["eps"]
-            wd = group["weight_decay"]
-            maximize = group["maximize"]
             if group["capturable"]:
                 _check_capturable(group, group["params"])
-            for p in group["params"]:
-                gt = p.grad
-                if gt is None:
-                    continue
-                st = state[p]
-                if len(st) == 0:
-                    st["step"] = _scalar_tensor(0.0)
-                    st["exp_avg"] = _zeros_like(p)
-                    st["exp_inf"] = _zeros_like(p)
-                step_a = st["step"]._data
-                step_a += 1
-                pa = _real(p._data)
-                g = _real(gt._data)
-                if maximize:
-                    g = -g
-                if wd != 0:
-                    g = g + pa * wd
+            init = lambda p: {"exp_avg": _zeros_like(p), "exp_inf": _zeros_like(p)}
+            for p, st, pa, g, step in self._with_grads(group, init):
                 m = _real(st["exp_avg"]._data)
                 inf = _real(st["exp_inf"]._data)
                 _lerp_(m, g, 1 - beta1)
@@ -80,7 +61,7 @@ class Adamax(Optimizer):
                 t = np.abs(g)
                 t += eps
                 np.maximum(inf, t, out=inf)
-                clr = lr / (1 - beta1 ** float(step_a))
+                clr = lr / (1 - beta1 ** step)
                 upd = m * -clr
                 upd /= inf
                 pa += upd

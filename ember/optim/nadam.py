@@ -52,7 +52,6 @@ class NAdam(Optimizer):
     def step(self, closure=None):
         """Performs a single optimization step."""
         loss = self._closure_loss(closure)
-        state = self.state
         for group in self.param_groups:
             beta1, beta2 = group["betas"]
             lr = _to_scalar(group["lr"])
@@ -60,35 +59,17 @@ class NAdam(Optimizer):
             wd = group["weight_decay"]
             momentum_decay = group["momentum_decay"]
             decoupled = group["decoupled_weight_decay"]
-            maximize = group["maximize"]
             if group["capturable"]:
                 _check_capturable(group, group["params"])
-            for p in group["params"]:
-                gt = p.grad
-                if gt is None:
-                    continue
-                st = state[p]
-                if len(st) == 0:
-                    st["step"] = _scalar_tensor(0.0)
-                    st["mu_product"] = _scalar_tensor(1.0)
-                    st["exp_avg"] = _zeros_like(p)
-                    st["exp_avg_sq"] = _zeros_like(p)
-                pa = _real(p._data)
-                g = _real(gt._data)
-                if maximize:
-                    g = -g
+            init = lambda p: {"mu_product": _scalar_tensor(1.0), "exp_avg": _zeros_like(p),
+                              "exp_avg_sq": _zeros_like(p)}
+            for p, st, pa, g, step in self._with_grads(group, init, l2=not decoupled):
                 m = _real(st["exp_avg"]._data)
                 v = _real(st["exp_avg_sq"]._data)
                 mp = st["mu_product"]._data
-                step_a = st["step"]._data
-                step_a += 1
-                step = float(step_a)
                 bias_correction2 = 1 - beta2 ** step
-                if wd != 0:
-                    if decoupled:
-                        pa *= 1 - lr * wd
-                    else:
-                        g = g + pa * wd
+                if wd != 0 and decoupled:
+                    pa *= 1 - lr * wd
                 mu = beta1 * (1.0 - 0.5 * (0.96 ** (step * momentum_decay)))
                 mu_next = beta1 * (1.0 - 0.5 * (0.96 ** ((step + 1) * momentum_decay)))
                 mp *= mu

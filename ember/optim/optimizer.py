@@ -442,6 +442,35 @@ class Optimizer:
         with enable_grad():
             return closure()
 
+    def _with_grads(self, group, init, *, l2: bool = True):
+        """The common prologue of the per-parameter updates.
+
+        For each parameter of ``group`` that has a gradient: create its state on first
+        use (``step`` plus the entries ``init(p)`` returns), count the step, and yield
+        ``(p, state, param array, grad array, step)`` with the gradient negated under
+        ``maximize`` and, when ``l2``, torch's L2 weight decay ``g + wd * p`` added. The
+        caller updates the parameter array in place and calls ``p._bump()``."""
+        state = self.state
+        maximize = group["maximize"]
+        wd = group["weight_decay"] if l2 else 0
+        for p in group["params"]:
+            gt = p.grad
+            if gt is None:
+                continue
+            st = state[p]
+            if len(st) == 0:
+                st["step"] = _scalar_tensor(0.0)
+                st.update(init(p))
+            step_a = st["step"]._data
+            step_a += 1
+            pa = _real(p._data)
+            g = _real(gt._data)
+            if maximize:
+                g = -g
+            if wd != 0:
+                g = g + pa * wd
+            yield p, st, pa, g, float(step_a)
+
     def _steps_to_tensors(self, capturable_key: str | None = "capturable",
                           fused_key: str | None = None) -> None:
         """``__setstate__`` helper: float scalar state (old checkpoints) becomes 0-d tensors."""

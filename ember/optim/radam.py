@@ -11,7 +11,6 @@ from .optimizer import (
     _check_capturable,
     _check_not_differentiable,
     _real,
-    _scalar_tensor,
     _to_scalar,
     _zeros_like,
 )
@@ -49,40 +48,21 @@ class RAdam(Optimizer):
     def step(self, closure=None):
         """Performs a single optimization step."""
         loss = self._closure_loss(closure)
-        state = self.state
         for group in self.param_groups:
             beta1, beta2 = group["betas"]
             lr = _to_scalar(group["lr"])
             eps = group["eps"]
             wd = group["weight_decay"]
             decoupled = group["decoupled_weight_decay"]
-            maximize = group["maximize"]
             if group["capturable"]:
                 _check_capturable(group, group["params"])
             rho_inf = 2 / (1 - beta2) - 1
-            for p in group["params"]:
-                gt = p.grad
-                if gt is None:
-                    continue
-                st = state[p]
-                if len(st) == 0:
-                    st["step"] = _scalar_tensor(0.0)
-                    st["exp_avg"] = _zeros_like(p)
-                    st["exp_avg_sq"] = _zeros_like(p)
-                pa = _real(p._data)
-                g = _real(gt._data)
-                if maximize:
-                    g = -g
+            init = lambda p: {"exp_avg": _zeros_like(p), "exp_avg_sq": _zeros_like(p)}
+            for p, st, pa, g, step in self._with_grads(group, init, l2=not decoupled):
                 m = _real(st["exp_avg"]._data)
                 v = _real(st["exp_avg_sq"]._data)
-                step_a = st["step"]._data
-                step_a += 1
-                step = float(step_a)
-                if wd != 0:
-                    if decoupled:
-                        pa *= 1 - lr * wd
-                    else:
-                        g = g + pa * wd
+                if wd != 0 and decoupled:
+                    pa *= 1 - lr * wd
                 _lerp_(m, g, 1 - beta1)
                 v *= beta2
                 _addcmul_sq_(v, g, 1 - beta2)

@@ -11,7 +11,6 @@ from .optimizer import (
     _check_capturable,
     _check_not_differentiable,
     _real,
-    _scalar_tensor,
     _to_scalar,
     _zeros_like,
 )
@@ -52,37 +51,23 @@ class RMSprop(Optimizer):
     def step(self, closure=None):
         """Performs a single optimization step."""
         loss = self._closure_loss(closure)
-        state = self.state
         for group in self.param_groups:
             lr = _to_scalar(group["lr"])
             alpha = group["alpha"]
             eps = group["eps"]
-            wd = group["weight_decay"]
             momentum = group["momentum"]
             centered = group["centered"]
-            maximize = group["maximize"]
             if group["capturable"]:
                 _check_capturable(group, group["params"])
-            for p in group["params"]:
-                gt = p.grad
-                if gt is None:
-                    continue
-                st = state[p]
-                if len(st) == 0:
-                    st["step"] = _scalar_tensor(0.0)
-                    st["square_avg"] = _zeros_like(p)
-                    if momentum > 0:
-                        st["momentum_buffer"] = _zeros_like(p)
-                    if centered:
-                        st["grad_avg"] = _zeros_like(p)
-                step_a = st["step"]._data
-                step_a += 1
-                pa = _real(p._data)
-                g = _real(gt._data)
-                if maximize:
-                    g = -g
-                if wd != 0:
-                    g = g + pa * wd
+            def init(p, momentum=momentum, centered=centered):
+                st = {"square_avg": _zeros_like(p)}
+                if momentum > 0:
+                    st["momentum_buffer"] = _zeros_like(p)
+                if centered:
+                    st["grad_avg"] = _zeros_like(p)
+                return st
+
+            for p, st, pa, g, _step in self._with_grads(group, init):
                 sq = _real(st["square_avg"]._data)
                 sq *= alpha
                 _addcmul_sq_(sq, g, 1 - alpha)
