@@ -55,6 +55,8 @@ from . import utils
 from . import autograd, cuda, backends
 from . import profiler
 from .autograd.function import Function
+from .amp import autocast, is_autocast_enabled, get_autocast_dtype, set_autocast_enabled
+from . import amp, cpu
 
 __version__ = "0.1.0"
 from .serialization import save, load

@@ -48,3 +48,11 @@ def manual_seed_all(seed: int) -> None:
 
 def synchronize(device=None) -> None:
     """Waits for GPU work (no-op without a GPU)."""
+
+
+def __getattr__(name):
+    # ``ember.cuda.amp``: torch's deprecated aliases, imported lazily (ember.amp imports ember)
+    if name == "amp":
+        from .amp import cuda_compat
+        return cuda_compat
+    raise AttributeError(f"module 'ember.cuda' has no attribute '{name}'")
