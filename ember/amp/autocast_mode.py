@@ -21,7 +21,7 @@ __all__ = [
     "autocast", "is_autocast_enabled", "set_autocast_enabled", "get_autocast_dtype",
     "set_autocast_dtype", "is_autocast_available", "is_autocast_cache_enabled",
     "set_autocast_cache_enabled", "clear_autocast_cache", "autocast_increment_nesting",
-    "autocast_decrement_nesting", "custom_fwd", "custom_bwd",
+    "autocast_decrement_nesting", "custom_fwd", "custom_bwd", "casts",
 ]
 
 
@@ -105,6 +105,19 @@ def _sync_hook() -> None:
     elif not want and _State.hooked:
         _reg.pop_hook(_hook)
         _State.hooked = False
+
+
+def casts(op_name: str, *tensors) -> bool:
+    """True when autocast is on for the tensors' device and casts the inputs of op
+    ``op_name``: for Python-level argument checks that run before dispatch (e.g. "mat1
+    and mat2 must have the same dtype"), which must let autocast's mixed inputs through."""
+    if _reg._Dispatch.hook is None or not _State.hooked:
+        return False
+    dev = _device_type(tensors)
+    if dev is None or not _State.enabled.get(dev, False):
+        return False
+    return _lists.CATEGORIES.get(dev, {}).get(op_name) is not None or getattr(
+        _reg.OPS.get(op_name), "autocast", None) is not None
 
 
 # ---- the hook ------------------------------------------------------------------------
