@@ -1,0 +1,58 @@
+"""DistributedDataParallel on 2 ranks: sync at construction, training equality against a
+single process on the global batch, no_sync, unused parameters."""
+
+import json
+import os
+
+import pytest
+
+from .conftest import launch
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def results(tmp_path_factory):
+    out = tmp_path_factory.mktemp("ddp")
+    rc, so, se = launch("_ddp_worker.py", out, "train", "train_small_buckets", "no_sync",
+                        "unused_error", "unused_find", timeout=180)
+    assert rc == 0, so + se
+    return [json.load(open(os.path.join(out, f"rank{r}.json"))) for r in range(2)]
+
+
+@pytest.mark.parametrize("name", ["train", "train_small_buckets"])
+def test_train_matches_single_process(results, name):
+    for r in results:
+        res = r[name]
+        assert "traceback" not in res, res.get("traceback")
+        assert res["differ_before"] and res["equal_after_construction"]
+        assert res["steps"] == 10 and res["moved"] > 1e-3
+        assert res["bitwise_equal_across_ranks"]
+        assert res["max_abs_diff_vs_single_process"] < 1e-5
+        assert res["state_dict_prefixed"]
+    assert results[0]["train_small_buckets"]["buckets"] > 1
+
+
+def test_no_sync(results):
+    for r in results:
+        res = r["no_sync"]
+        assert "traceback" not in res, res.get("traceback")
+        assert res["unsynced_inside_no_sync"] and res["equal_across_ranks"]
+        assert res["max_abs_diff_vs_reference"] < 1e-5
+
+
+def test_unused_parameter_error(results):
+    for rank, r in enumerate(results):
+        msg = r["unused_error"]["error"]
+        assert msg is not None
+        assert "Expected to have finished reduction in the prior iteration" in msg
+        assert f"Parameter indices which did not receive grad for rank {rank}: 2 3" in msg
+        assert "unused.weight, unused.bias" in msg
+
+
+def test_find_unused_parameters(results):
+    for r in results:
+        res = r["unused_find"]
+        assert "traceback" not in res, res.get("traceback")
+        assert res["used_grads_equal"] and res["unused_grad_is_none"]
+        assert res["max_abs_diff_vs_reference"] < 1e-6
