@@ -198,6 +198,8 @@ WORKLOADS = {
     "mlp_784_256_10": (mlp_784_256_10, 1.5),
 }
 
+from benchmarks.amp_workloads import AMP_WORKLOADS  # noqa: E402
 from benchmarks.nn_workloads import NN_WORKLOADS  # noqa: E402
 
 WORKLOADS.update(NN_WORKLOADS)
+WORKLOADS.update(AMP_WORKLOADS)

@@ -43,6 +43,9 @@ def _const(arr, like) -> Tensor:
 
 
 def _check_float(name, A: Tensor) -> None:
+    from .amp.autocast_mode import casts
+    if casts(name.replace(".", "_"), A):
+        return
     if not (A._dtype.is_floating_point or A._dtype.is_complex) or A._data.dtype in _LOW:
         raise RuntimeError(f"{name}: Expected a floating point or complex tensor as input. "
                            f"Got {_type_name(A._dtype)}")

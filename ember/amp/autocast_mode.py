@@ -120,6 +120,27 @@ def casts(op_name: str, *tensors) -> bool:
         _reg.OPS.get(op_name), "autocast", None) is not None
 
 
+def fp32_composite(op_name: str):
+    """Decorator for functions ember composes from several ops (e.g. ``mse_loss``): when
+    autocast is on and torch's list puts ``op_name`` in a float32 category for the inputs'
+    device, lower-precision floating tensor arguments are cast to float32 first, so the
+    whole composite runs in float32 as torch's single kernel does.  Off autocast the
+    wrapper costs one attribute check."""
+
+    def wrap(fn):
+        @functools.wraps(fn)
+        def run(*args, **kwargs):
+            if _reg._Dispatch.hook is not None and _State.hooked:
+                dev = _device_type(args)
+                cat = _lists.CATEGORIES.get(dev, {}).get(op_name) if dev else None
+                if _State.enabled.get(dev, False) and cat in ("fp32", "fp32_opt_dtype"):
+                    args = tuple(_cast(a, _dt.float32, False) if _eligible(a) else a
+                                 for a in args)
+            return fn(*args, **kwargs)
+        return run
+    return wrap
+
+
 # ---- the hook ------------------------------------------------------------------------
 
 def _eligible(a) -> bool:

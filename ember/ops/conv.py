@@ -378,7 +378,10 @@ def _fmt(sizes):
     return " x ".join(str(s) for s in sizes)
 
 
-def _check_dtypes(input, weight, bias):
+def _check_dtypes(input, weight, bias, op="convolution"):
+    from ..amp.autocast_mode import casts
+    if casts(op, input):
+        return
     if input._dtype is not weight._dtype:
         raise RuntimeError(f"expected scalar type {_tn(input)} but found {_tn(weight)}")
     if bias is not None and bias._dtype is not input._dtype:
@@ -485,7 +488,7 @@ def _conv_transposend(nd, input, weight, bias, stride, padding, output_padding, 
         raise RuntimeError(f"Expected {nd + 2}-dimensional input for {nd + 2}-dimensional "
                            f"weight {list(wshape)}, but got {weight._data.ndim}-dimensional "
                            f"weight of size {list(wshape)} instead")
-    _check_dtypes(input, weight, bias)
+    _check_dtypes(input, weight, bias, "convolution_transpose")
     groups = int(groups)
     if groups <= 0:
         raise RuntimeError("non-positive groups is not supported")

@@ -1137,6 +1137,11 @@ class IndexAdd(Op):
         return g, gs
 
 
+def _amp_casts(op, t) -> bool:
+    from ..amp.autocast_mode import casts
+    return casts(op, t)
+
+
 def _check_source(name, input, d, idx, source):
     ishape, sshape = input._data.shape, source._data.shape
     if len(ishape) != len(sshape) and not (len(ishape) <= 1 and len(sshape) <= 1):
@@ -1150,7 +1155,7 @@ def _check_source(name, input, d, idx, source):
                                    f"to source.size(dim) ({have})")
             raise RuntimeError(f"{name}(): Source/destination tensor must have same slice "
                                "shapes")
-    if source._dtype is not input._dtype:
+    if source._dtype is not input._dtype and not _amp_casts(name, input):
         raise RuntimeError(f"{name}(): self ({_tn(input)}) and source ({_tn(source)}) must "
                            "have the same scalar type")
 

@@ -108,9 +108,14 @@ def matmul(input, other, *, out=None):
     return _out(apply(Matmul, input, other), out)
 
 
-def _same_dtype(a, b, msg):
-    if a._dtype is not b._dtype:
+def _same_dtype(a, b, msg, op=None):
+    if a._dtype is not b._dtype and not (op is not None and _amp_casts(op, a)):
         raise RuntimeError(msg(a, b))
+
+
+def _amp_casts(op, t) -> bool:
+    from ..amp.autocast_mode import casts
+    return casts(op, t)
 
 
 def _mm_dtype_msg(a, b):
@@ -124,7 +129,7 @@ def mm(input, mat2, *, out=None):
         raise RuntimeError("self must be a matrix")
     if mat2.dim() != 2:
         raise RuntimeError("mat2 must be a matrix")
-    _same_dtype(input, mat2, _mm_dtype_msg)
+    _same_dtype(input, mat2, _mm_dtype_msg, "mm")
     return _out(apply(Mm, input, mat2), out)
 
 
@@ -137,7 +142,7 @@ def bmm(input, mat2, *, out=None):
     if b[0] != a[0] or b[1] != a[2]:
         raise RuntimeError(f"Expected size for first two dimensions of batch2 tensor to be: "
                            f"[{a[0]}, {a[2]}] but got: [{b[0]}, {b[1]}].")
-    _same_dtype(input, mat2, _mm_dtype_msg)
+    _same_dtype(input, mat2, _mm_dtype_msg, "bmm")
     return _out(apply(Bmm, input, mat2), out)
 
 
@@ -148,7 +153,7 @@ def mv(input, vec, *, out=None):
     if input.shape[1] != vec.shape[0]:
         raise RuntimeError(f"size mismatch, got input ({input.shape[0]}), mat "
                            f"({input.shape[0]}x{input.shape[1]}), vec ({vec.shape[0]})")
-    _same_dtype(input, vec, _mm_dtype_msg)
+    _same_dtype(input, vec, _mm_dtype_msg, "mv")
     return _out(apply(Mv, input, vec), out)
 
 
@@ -308,7 +313,7 @@ def addmm(input, mat1, mat2, *, beta=1, alpha=1, out=None):
     if mat1.shape[1] != mat2.shape[0]:
         raise RuntimeError(f"mat1 and mat2 shapes cannot be multiplied "
                            f"({_shape_str(mat1.shape)} and {_shape_str(mat2.shape)})")
-    _same_dtype(mat1, mat2, _mm_dtype_msg)
+    _same_dtype(mat1, mat2, _mm_dtype_msg, "addmm")
     return _out(apply(Addmm, input, mat1, mat2, beta=beta, alpha=alpha), out)
 
 

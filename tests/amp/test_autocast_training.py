@@ -44,11 +44,7 @@ def _compare(tm, em, tx, ex, ty, ey, loss_fn):
         np.testing.assert_allclose(eg, tg, rtol=2e-2, atol=3e-2 * scale, err_msg=name)
 
 
-@pytest.mark.parametrize("two_convs", [
-    False,
-    pytest.param(True, marks=pytest.mark.xfail(
-        strict=True, reason="ember/ops/conv.py _check_dtypes rejects a bfloat16 input with a "
-        "float32 weight before dispatch, so the autocast hook never sees the second conv"))])
+@pytest.mark.parametrize("two_convs", [False, True])
 def test_cnn_bf16_autocast_grads_match_torch(two_convs):
     torch.manual_seed(0)
     tm = _cnn(torch, two_convs)
@@ -60,9 +56,6 @@ def test_cnn_bf16_autocast_grads_match_torch(two_convs):
              lambda L, out, t: L.nn.functional.cross_entropy(out, t))
 
 
-@pytest.mark.xfail(strict=True, reason="ember/ops/linalg.py addmm/mm/bmm check m1/m2 dtypes "
-                   "before dispatch (MultiheadAttention's in-projection gets a bfloat16 input "
-                   "and float32 weight), so the autocast hook never sees the call")
 @pytest.mark.parametrize("norm_first", [False, True])
 def test_transformer_encoder_layer_bf16_autocast_grads_match_torch(norm_first):
     torch.manual_seed(0)
