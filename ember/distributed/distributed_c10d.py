@@ -125,6 +125,7 @@ class Work:
         self._done = False
         self._result = result
         self._t0 = time.monotonic()
+        self._tensors = []
 
     def _deadline(self, timeout):
         if timeout is None:
@@ -171,7 +172,14 @@ class Work:
         return self._result
 
     def get_future(self):
-        raise NotImplementedError("Work.get_future is not supported by ember's MPI backend")
+        """A future whose value is the list of tensors this operation wrote (after
+        waiting it)."""
+        from ._future import Future
+
+        def waiter():
+            self.wait()
+            return list(self._tensors)
+        return Future(waiter)
 
 
 # ---------------------------------------------------------------------------------------
@@ -435,7 +443,9 @@ def all_reduce(tensor, op=ReduceOp.SUM, group=None, async_op: bool = False):
         if fin is not None:
             fin()
         tensor._bump()
-    return _finish(Work([req], done, _what("all_reduce", g), g), async_op)
+    w = Work([req], done, _what("all_reduce", g), g)
+    w._tensors = [tensor]
+    return _finish(w, async_op)
 
 
 def _wire(arr):
@@ -450,8 +460,9 @@ def broadcast(tensor, src=None, group=None, async_op: bool = False, group_src=No
     arr = _arr(tensor)
     buf, fin = _wire(arr)
     req = g._comm.Ibcast(buf, root=root)
-    return _finish(Work([req], _chain(fin, _bumper([tensor])), _what("broadcast", g), g),
-                   async_op)
+    w = Work([req], _chain(fin, _bumper([tensor])), _what("broadcast", g), g)
+    w._tensors = [tensor]
+    return _finish(w, async_op)
 
 
 def reduce(tensor, dst=None, op=ReduceOp.SUM, group=None, async_op: bool = False,

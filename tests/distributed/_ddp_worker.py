@@ -178,6 +178,50 @@ def clone_of_unused(m):
     return ref
 
 
+def _short_train(hook=None, steps=3):
+    ember.manual_seed(3)
+    model = CNN()
+    ddp = DDP(model, bucket_cap_mb=0.2)
+    calls = []
+    if hook is not None:
+        def counting(state, bucket):
+            calls.append(bucket.index())
+            return hook(state, bucket)
+        ddp.register_comm_hook(None, counting)
+    ds = data(32)
+    opt = ember.optim.SGD(ddp.parameters(), lr=0.05)
+    lossf = nn.CrossEntropyLoss()
+    for k in range(steps):
+        idx = list(range(8 * k + 4 * R, 8 * k + 4 * R + 4))
+        opt.zero_grad()
+        lossf(ddp(ds.tensors[0][idx]), ds.tensors[1][idx]).backward()
+        opt.step()
+    return flat(ddp.module), calls, len(ddp._buckets)
+
+
+def check_comm_hooks():
+    from ember.distributed.algorithms.ddp_comm_hooks import default_hooks as hooks
+    base, _, nb = _short_train()
+    ar, calls, _ = _short_train(hooks.allreduce_hook)
+    fp, fcalls, _ = _short_train(hooks.fp16_compress_hook)
+    return {"allreduce_max_diff": float(np.abs(ar - base).max()),
+            "allreduce_calls_ok": calls == list(range(nb)) * 3,
+            "fp16_max_diff": float(np.abs(fp - base).max()),
+            "fp16_calls_ok": fcalls == list(range(nb)) * 3,
+            "fp16_equal_across_ranks": bool(np.array_equal(*gathered(fp))),
+            "twice_error": _twice()}
+
+
+def _twice():
+    ddp = DDP(WithUnused())
+    ddp.register_comm_hook(None, lambda s, b: None)
+    try:
+        ddp.register_comm_hook(None, lambda s, b: None)
+    except RuntimeError as e:
+        return str(e)
+    return None
+
+
 results = {}
 for name in sys.argv[2:]:
     try:

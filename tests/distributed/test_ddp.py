@@ -15,7 +15,7 @@ pytestmark = pytest.mark.slow
 def results(tmp_path_factory):
     out = tmp_path_factory.mktemp("ddp")
     rc, so, se = launch("_ddp_worker.py", out, "train", "train_small_buckets", "no_sync",
-                        "unused_error", "unused_find", timeout=180)
+                        "unused_error", "unused_find", "comm_hooks", timeout=180)
     assert rc == 0, so + se
     return [json.load(open(os.path.join(out, f"rank{r}.json"))) for r in range(2)]
 
@@ -56,3 +56,14 @@ def test_find_unused_parameters(results):
         assert "traceback" not in res, res.get("traceback")
         assert res["used_grads_equal"] and res["unused_grad_is_none"]
         assert res["max_abs_diff_vs_reference"] < 1e-6
+
+
+def test_comm_hooks(results):
+    for r in results:
+        res = r["comm_hooks"]
+        assert "traceback" not in res, res.get("traceback")
+        assert res["allreduce_calls_ok"] and res["fp16_calls_ok"]
+        assert res["allreduce_max_diff"] < 1e-6
+        assert 0 < res["fp16_max_diff"] < 1e-2
+        assert res["fp16_equal_across_ranks"]
+        assert "can only be called once" in res["twice_error"]

@@ -57,6 +57,36 @@ class _Bucket:
         self.work = None
 
 
+class GradBucket:
+    """What a communication hook sees (``torch.distributed.GradBucket``)."""
+
+    def __init__(self, bucket, is_last: bool):
+        from ..._tensor import Tensor
+        self._b = bucket
+        self._last = is_last
+        self._buf = Tensor._make(bucket.buffer)
+
+    def index(self) -> int:
+        return self._b.index
+
+    def buffer(self):
+        return self._buf
+
+    def set_buffer(self, tensor) -> None:
+        self._b.buffer[...] = tensor._data.reshape(-1)
+
+    def is_last(self) -> bool:
+        return self._last
+
+    def parameters(self):
+        return list(self._b.params)
+
+    def gradients(self):
+        from ..._tensor import Tensor
+        return [Tensor._make(self._b.buffer[o:o + n].reshape(p._data.shape))
+                for p, o, n in zip(self._b.params, self._b.offsets, self._b.sizes)]
+
+
 class DistributedDataParallel(Module):
     def __init__(self, module, device_ids=None, output_device=None, dim: int = 0,
                  broadcast_buffers: bool = True, init_sync: bool = True, process_group=None,
@@ -100,6 +130,8 @@ class DistributedDataParallel(Module):
         self._ready = set()
         self._next_launch = 0
         self._used_map = None
+        self._comm_hook = None
+        self._comm_state = None
 
     # --- setup ------------------------------------------------------------------------
     def _sync_module_states(self):
@@ -241,8 +273,12 @@ class DistributedDataParallel(Module):
 
     def _launch(self, b):
         from ..._tensor import Tensor
-        t = Tensor._make(b.buffer)
-        b.work = dist.all_reduce(t, group=self._pg, async_op=True)
+        if self._comm_hook is not None:
+            gb = GradBucket(b, b.index == len(self._buckets) - 1)
+            b.work = self._comm_hook(self._comm_state, gb)
+        else:
+            t = Tensor._make(b.buffer)
+            b.work = dist.all_reduce(t, group=self._pg, async_op=True)
         if self.find_unused_parameters and b.index == len(self._buckets) - 1:
             self._used_t = Tensor._make(self._used_map)
             self._used_work = dist.all_reduce(self._used_t, group=self._pg, async_op=True)
@@ -251,13 +287,20 @@ class DistributedDataParallel(Module):
         from ..._tensor import Tensor
         self._armed = False
         for b in self._buckets:
-            b.work.wait()
+            res = b.work.wait()
+            if self._comm_hook is not None:
+                if res is None or not hasattr(res, "_data"):
+                    raise RuntimeError("A communication hook must return a future whose "
+                                       "value is the bucket's reduced tensor")
+                if res._data is not b.buffer:
+                    b.buffer[...] = res._data.reshape(-1)
         globally_used = None
         if self.find_unused_parameters:
             self._used_work.wait()
             globally_used = self._used_map
         for b in self._buckets:
-            b.buffer /= self._world
+            if self._comm_hook is None:
+                b.buffer /= self._world
             for k, i in enumerate(b.param_idx):
                 p = self._params[i]
                 if globally_used is not None and not globally_used[i]:
@@ -281,8 +324,16 @@ class DistributedDataParallel(Module):
             self.require_backward_grad_sync = old
 
     def register_comm_hook(self, state, hook):
-        raise NotImplementedError("DistributedDataParallel.register_comm_hook is not "
-                                  "implemented yet in ember")
+        """``hook(state, bucket: GradBucket) -> Future`` replaces each bucket's all-reduce;
+        the future's value is the bucket's reduced (averaged) flat tensor.  Built-in hooks
+        live in ``ember.distributed.algorithms.ddp_comm_hooks.default_hooks``."""
+        if not callable(hook):
+            raise TypeError("Communication hook must be callable.")
+        if self._comm_hook is not None:
+            raise RuntimeError("register_comm_hook or register_builtin_comm_hook can only be "
+                               "called once.")
+        self._comm_hook = hook
+        self._comm_state = state
 
     def _set_static_graph(self):
         self.static_graph = True
