@@ -449,7 +449,8 @@ _INT_OF = {2: np.int16, 4: np.int32, 8: np.int64}
 
 
 def _maskable(a, c) -> bool:
-    return (isinstance(a, np.ndarray) and a.ndim > 0 and a.dtype.kind == "f"
+    return (isinstance(a, np.ndarray) and a.ndim > 0
+            and (a.dtype.kind == "f" or a.dtype == _dt.bfloat16.np)
             and isinstance(c, np.ndarray) and c.ndim > 0
             and np.broadcast_shapes(a.shape, c.shape) == a.shape)
 
