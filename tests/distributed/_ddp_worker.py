@@ -222,6 +222,54 @@ def _twice():
     return None
 
 
+def check_syncbn():
+    from ember.nn.parallel import SyncBatchNorm
+    g = ember.Generator().manual_seed(5)
+    xs = [ember.randn(3 + r, 4, 5, 5, generator=g) * (r + 1) + r for r in range(W)]
+    ember.manual_seed(0)
+    net = nn.Sequential(nn.Conv2d(4, 4, 1), nn.BatchNorm2d(4))
+    ref = nn.Sequential(nn.Conv2d(4, 4, 1), nn.BatchNorm2d(4))
+    ref.load_state_dict(net.state_dict())
+    with ember.no_grad():
+        net[1].weight.uniform_(0.5, 1.5, generator=ember.Generator().manual_seed(1))
+        ref[1].weight.copy_(net[1].weight)
+    sync = SyncBatchNorm.convert_sync_batchnorm(net)
+    assert isinstance(sync[1], SyncBatchNorm)
+    outs = {}
+    for step in range(2):
+        x = xs[R].clone().requires_grad_()
+        y = sync(x)
+        ((y + 1) * (y + 1)).sum().backward()
+        gx = ember.cat(xs).requires_grad_()
+        ry = ref(gx)
+        ((ry + 1) * (ry + 1)).sum().backward()
+        off = sum(t.shape[0] for t in xs[:R])
+        outs[f"y{step}"] = float(np.abs(y.detach().numpy() -
+                                        ry.detach().numpy()[off:off + xs[R].shape[0]]).max())
+        outs[f"dx{step}"] = float(np.abs(x.grad.numpy() -
+                                         gx.grad.numpy()[off:off + xs[R].shape[0]]).max())
+    for name in ("weight", "bias"):
+        gsum = sync[1]._parameters[name].grad.clone()
+        dist.all_reduce(gsum)
+        rg = ref[1]._parameters[name].grad.numpy()
+        outs[f"d{name}_rel"] = float(np.abs(gsum.numpy() - rg).max() / np.abs(rg).max())
+    rg = ref[0].weight.grad.numpy()
+    outs["conv_dw_rel"] = float(np.abs(_sum_all(sync[0].weight.grad) - rg).max() / np.abs(rg).max())
+    for name in ("running_mean", "running_var"):
+        outs[name] = float(np.abs(getattr(sync[1], name).numpy() -
+                                  getattr(ref[1], name).numpy()).max())
+    sync.eval()
+    outs["eval"] = float(np.abs(sync(xs[R]).detach().numpy() -
+                                ref.eval()(xs[R]).detach().numpy()).max())
+    return outs
+
+
+def _sum_all(t):
+    t = t.clone()
+    dist.all_reduce(t)
+    return t.numpy()
+
+
 results = {}
 for name in sys.argv[2:]:
     try:

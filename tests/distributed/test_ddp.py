@@ -15,7 +15,7 @@ pytestmark = pytest.mark.slow
 def results(tmp_path_factory):
     out = tmp_path_factory.mktemp("ddp")
     rc, so, se = launch("_ddp_worker.py", out, "train", "train_small_buckets", "no_sync",
-                        "unused_error", "unused_find", "comm_hooks", timeout=180)
+                        "unused_error", "unused_find", "comm_hooks", "syncbn", timeout=180)
     assert rc == 0, so + se
     return [json.load(open(os.path.join(out, f"rank{r}.json"))) for r in range(2)]
 
@@ -67,3 +67,15 @@ def test_comm_hooks(results):
         assert 0 < res["fp16_max_diff"] < 1e-2
         assert res["fp16_equal_across_ranks"]
         assert "can only be called once" in res["twice_error"]
+
+
+def test_sync_batchnorm_matches_global_batch(results):
+    """SyncBatchNorm on 2 ranks with different batch sizes equals BatchNorm on the
+    concatenated batch: outputs, input grads, summed weight grads, running stats."""
+    for r in results:
+        res = r["syncbn"]
+        assert "traceback" not in res, res.get("traceback")
+        for k in ("y0", "y1", "dx0", "dx1", "dweight_rel", "dbias_rel"):
+            assert res[k] < 1e-5, (k, res[k])
+        for k in ("running_mean", "running_var", "eval"):
+            assert res[k] < 1e-6, (k, res[k])
