@@ -16,9 +16,11 @@ import numpy as np
 
 from .. import dtypes as _dt
 from .._tensor import Tensor, _wrap_dim
-from .math import _const, _need, _not_impl, _where_c, sigmoid, tanh
+from .math import _const, _keep, _need, _not_impl, _where_c, sigmoid, tanh
 from .math import inplace as _inplace
 from .registry import Op, apply, apply_inplace
+
+_BF16 = np.dtype("bfloat16")
 
 __all__ = [
     "relu", "relu_", "relu6", "leaky_relu", "leaky_relu_", "elu", "elu_", "selu", "selu_",
@@ -52,6 +54,15 @@ class Relu(Op):
     def forward(self, a):
         if a.dtype == np.bool_:
             _not_impl("clamp_min_cpu", a)
+        if a.dtype.itemsize == 2 and a.dtype.kind != "i" and a.ndim:
+            # float16/bfloat16: NumPy has no fast loops for these; decide on the bit
+            # pattern instead (positive, or NaN of either sign, is kept)
+            v = a.view(np.int16)
+            nan_min = 0x7F80 if a.dtype == _BF16 else 0x7C00
+            keep = v > 0
+            keep |= (v & 0x7FFF) > nan_min
+            self.mask = keep
+            return _keep(a, keep)
         self.mask = a > 0
         return np.maximum(a, a.dtype.type(0))
 
