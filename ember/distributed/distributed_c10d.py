@@ -598,17 +598,8 @@ def reduce_scatter_tensor(output, input, op=ReduceOp.SUM, group=None,
         raise ValueError("reduce_scatter_tensor: input size must be world_size times the "
                          "output size")
     sbuf = np.ascontiguousarray(_wire(iarr)[0])
-    rbuf, fin = _wire(oarr)
-    req = g._comm.Ireduce_scatter_block(sbuf, rbuf, op=_mpi_op(op, iarr.dtype))
-
-    def done():
-        _avg_fix(rbuf, op, g.size())
-        if fin is not None:
-            fin()
-        output._bump()
-    w = Work([req], done, _what("reduce_scatter_tensor", g), g)
-    w._keep = sbuf
-    return _finish(w, async_op)
+    return _reduce_scatter_block(g, sbuf, output, iarr.dtype, op, "reduce_scatter_tensor",
+                                 async_op)
 
 
 def reduce_scatter(output, input_list, op=ReduceOp.SUM, group=None, async_op: bool = False):
@@ -619,15 +610,20 @@ def reduce_scatter(output, input_list, op=ReduceOp.SUM, group=None, async_op: bo
         raise ValueError("reduce_scatter: input_list must hold world_size tensors")
     oarr = _arr(output)
     sbuf = np.stack([np.ascontiguousarray(_wire(_arr(t))[0]) for t in input_list])
-    rbuf, fin = _wire(oarr)
-    req = g._comm.Ireduce_scatter_block(sbuf, rbuf, op=_mpi_op(op, oarr.dtype))
+    return _reduce_scatter_block(g, sbuf, output, oarr.dtype, op, "reduce_scatter", async_op)
+
+
+def _reduce_scatter_block(g, sbuf, output, dtype, op, name, async_op):
+    """Non-blocking reduce-scatter of the (world_size * n) send buffer into ``output``."""
+    rbuf, fin = _wire(_arr(output))
+    req = g._comm.Ireduce_scatter_block(sbuf, rbuf, op=_mpi_op(op, dtype))
 
     def done():
         _avg_fix(rbuf, op, g.size())
         if fin is not None:
             fin()
         output._bump()
-    w = Work([req], done, _what("reduce_scatter", g), g)
+    w = Work([req], done, _what(name, g), g)
     w._keep = sbuf
     return _finish(w, async_op)
 
