@@ -184,8 +184,9 @@ def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corne
     if antialias and not (mode in ("bilinear", "bicubic") and nd_in == 4):
         raise ValueError("Anti-alias option is restricted to bilinear, bicubic, and lanczos "
                          "modes and requires a 4-D tensor as input")
-    if antialias:
-        raise NotImplementedError("interpolate: antialias=True is not supported by ember")
+    if antialias and align_corners:
+        raise NotImplementedError("interpolate: antialias=True with align_corners=True is not "
+                                  "supported by ember")
     need = {"linear": 3, "bilinear": 4, "trilinear": 5, "bicubic": 4}
     if nd_in not in (3, 4, 5) or mode not in _MODES:
         raise NotImplementedError(
@@ -216,7 +217,10 @@ def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corne
         from .math import _not_impl
         _not_impl(f"upsample_{mode}{dim}d_out_frame", input._data)
     ft = np.float64 if dt == np.float64 else np.float32
-    if mode == "bicubic":
+    if antialias:
+        mats = tuple(_aa_matrix(s, o, mode, ft, c) for s, o, c in zip(sp, osz, sc))
+        name = f"Upsample{'Bicubic' if mode == 'bicubic' else 'Bilinear'}2DAaBackward0"
+    elif mode == "bicubic":
         mats = tuple(_cubic_mat(ft, s, o, align_corners, c) for s, o, c in zip(sp, osz, sc))
         name = "UpsampleBicubic2DBackward0"
     else:
@@ -224,6 +228,39 @@ def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corne
         name = {"linear": "UpsampleLinear1DBackward0", "bilinear": "UpsampleBilinear2DBackward0",
                 "trilinear": "UpsampleTrilinear3DBackward0"}[mode]
     return apply(SepLinear, input, mats=mats, bw_name=name)
+
+
+def _aa_filter(mode: str):
+    if mode == "bilinear":
+        def tri(x):
+            x = np.abs(x)
+            return np.where(x < 1.0, 1.0 - x, 0.0)
+        return tri, 2
+    a = -0.5  # torch's antialiased bicubic uses a = -0.5 (as PIL)
+
+    def cubic(x):
+        x = np.abs(x)
+        return np.where(x < 1.0, ((a + 2.0) * x - (a + 3.0)) * x * x + 1.0,
+                        np.where(x < 2.0, (((x - 5.0) * x + 8.0) * x - 4.0) * a, 0.0))
+    return cubic, 4
+
+
+def _aa_matrix(in_size: int, out_size: int, mode: str, dtype, scale_factor=None):
+    """The ``(out, in)`` weights of torch's separable antialiased interpolation
+    (``_upsample_{bilinear,bicubic}2d_aa``, align_corners=False)."""
+    filt, interp_size = _aa_filter(mode)
+    scale = 1.0 / scale_factor if scale_factor else in_size / out_size
+    support = (interp_size * 0.5) * scale if scale >= 1.0 else interp_size * 0.5
+    invscale = 1.0 / scale if scale >= 1.0 else 1.0
+    m = np.zeros((out_size, in_size), np.float64)
+    for i in range(out_size):
+        center = scale * (i + 0.5)
+        lo = max(int(center - support + 0.5), 0)
+        hi = min(int(center + support + 0.5), in_size)
+        w = filt((np.arange(lo, hi) - center + 0.5) * invscale)
+        total = w.sum()
+        m[i, lo:hi] = w / total if total != 0 else w
+    return m.astype(dtype)
 
 
 def upsample(input, size=None, scale_factor=None, mode="nearest", align_corners=None):

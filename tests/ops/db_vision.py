@@ -33,6 +33,20 @@ OPS = [OpInfo(f"interpolate_{m}_{nd}d", _f("interpolate"), _interp(m, nd))
                       ("area", (1, 2)))
        for nd in nds]
 
+def _interp_aa(mode):
+    def samples():
+        return [Sample((r(1, 2, 5, 6),), {"size": (3, 4), "mode": mode, "antialias": True}),
+                Sample((r(2, 3, 9, 7),), {"size": (4, 12), "mode": mode, "antialias": True}),
+                Sample((r(2, 3, 8, 8),), {"scale_factor": 0.5, "mode": mode,
+                                          "antialias": True}),
+                Sample((r(2, 3, 9, 7),), {"size": (5, 5), "mode": mode, "antialias": True},
+                       noncontig=True)]
+    return samples
+
+
+OPS += [OpInfo(f"interpolate_{m}_antialias", _f("interpolate"), _interp_aa(m))
+        for m in ("bilinear", "bicubic")]
+
 OPS += [
     OpInfo("interpolate_errors", _f("interpolate"), lambda: [
         Sample((r(1, 2, 4, 4),), {"size": (8, 3), "mode": "bilinear"})],
@@ -42,7 +56,9 @@ OPS += [
             ErrorSample((r(1, 3, 5),), {"size": 4, "scale_factor": 2}, ValueError),
             ErrorSample((r(1, 3, 5),), {"size": 4, "mode": "nearest", "align_corners": True},
                         ValueError),
-            ErrorSample((r(1, 3, 5),), {"size": 4, "mode": "foo"}, NotImplementedError)]),
+            ErrorSample((r(1, 3, 5),), {"size": 4, "mode": "foo"}, NotImplementedError),
+            ErrorSample((r(1, 3, 5, 5),), {"size": 4, "mode": "nearest", "antialias": True},
+                        ValueError)]),
     OpInfo("pixel_shuffle", _f("pixel_shuffle"), lambda: [
         Sample((r(1, 4, 2, 2), 2)), Sample((r(2, 18, 3, 4), 3)), Sample((r(8, 3, 2), 2)),
         Sample((r(2, 3, 8, 3, 2), 2)), Sample((r(2, 8, 3, 4), 2), noncontig=True)],

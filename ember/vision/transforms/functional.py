@@ -7,9 +7,8 @@ ember ops (``interpolate``, ``pad``, ``grid_sample``, ``conv2d``, elementwise ma
 torchvision's dtype rules (integer images are computed in float32 and rounded back where
 torchvision rounds, truncated where it truncates).
 
-Differences from torchvision, all in the tensor path: ember's ``interpolate`` has no
-``antialias``; the antialiased bilinear/bicubic resize is built here from PyTorch's
-separable antialias filter (``_aa_matrix``) and applied with ``matmul``.
+The tensor path's antialiased bilinear/bicubic resize is ``interpolate(antialias=True)``
+(torch's separable antialias filter, ``ember/ops/vision.py``).
 """
 
 from __future__ import annotations
@@ -344,42 +343,6 @@ def _cast_squeeze_out(img: Tensor, need_cast: bool, need_squeeze: bool, out_dtyp
     return img
 
 
-def _aa_filter(mode: str):
-    if mode == "bilinear":
-        def f(x):
-            x = np.abs(x)
-            return np.where(x < 1.0, 1.0 - x, 0.0)
-        return f, 2
-    a = -0.5  # PyTorch's antialiased bicubic uses a = -0.5 (as PIL)
-
-    def g(x):
-        x = np.abs(x)
-        return np.where(x < 1.0, ((a + 2.0) * x - (a + 3.0)) * x * x + 1.0,
-                        np.where(x < 2.0, (((x - 5.0) * x + 8.0) * x - 4.0) * a, 0.0))
-    return g, 4
-
-
-def _aa_matrix(in_size: int, out_size: int, mode: str, dtype) -> np.ndarray:
-    """The ``(out, in)`` weight matrix of PyTorch's separable antialiased interpolation
-    (``_upsample_{bilinear,bicubic}2d_aa``, align_corners=False)."""
-    filt, interp_size = _aa_filter(mode)
-    scale = in_size / out_size
-    support = (interp_size * 0.5) * scale if scale >= 1.0 else interp_size * 0.5
-    invscale = 1.0 / scale if scale >= 1.0 else 1.0
-    M = np.zeros((out_size, in_size), np.float64)
-    for i in range(out_size):
-        center = scale * (i + 0.5)
-        xmin = max(int(center - support + 0.5), 0)
-        xmax = min(int(center + support + 0.5), in_size)
-        j = np.arange(xmin, xmax)
-        w = filt((j - center + 0.5) * invscale)
-        total = w.sum()
-        if total != 0:
-            w = w / total
-        M[i, xmin:xmax] = w
-    return M.astype(dtype)
-
-
 def _resize_tensor(img: Tensor, size: list[int], interpolation: str, antialias) -> Tensor:
     if antialias is None:
         antialias = False
@@ -387,15 +350,10 @@ def _resize_tensor(img: Tensor, size: list[int], interpolation: str, antialias) 
         antialias = False
     img, need_cast, need_squeeze, out_dtype = _cast_squeeze_in(img, [ember.float32,
                                                                      ember.float64])
-    if antialias:
-        npdt = np.float32 if img.dtype == ember.float32 else np.float64
-        mh = ember.from_numpy(_aa_matrix(img.shape[-2], size[0], interpolation, npdt))
-        mw = ember.from_numpy(_aa_matrix(img.shape[-1], size[1], interpolation, npdt))
-        img = ember.matmul(ember.matmul(mh, img), mw.t())
-    else:
-        import ember.nn.functional as F
-        align_corners = False if interpolation in ("bilinear", "bicubic") else None
-        img = F.interpolate(img, size=list(size), mode=interpolation, align_corners=align_corners)
+    import ember.nn.functional as F
+    align_corners = False if interpolation in ("bilinear", "bicubic") else None
+    img = F.interpolate(img, size=list(size), mode=interpolation, align_corners=align_corners,
+                        antialias=antialias)
     if interpolation == "bicubic" and out_dtype == ember.uint8:
         img = img.clamp(min=0, max=255)
     return _cast_squeeze_out(img, need_cast, need_squeeze, out_dtype)
