@@ -164,6 +164,10 @@ def _fast_scatter(g, fast, sp):
     for o, k in zip(osp, ks):
         shp += (o, k)
     v = inner.reshape(shp) if inner.flags.c_contiguous else None
+    if v is not None and g.dtype in _HALF:
+        # half types: move the gradient's bit patterns (a native uint16 multiply by the
+        # 0/1 mask) instead of ml_dtypes' slow float16/bfloat16 arithmetic
+        g, v = g.view(np.uint16), v.view(np.uint16)
     for j, kk in enumerate(np.ndindex(*ks)):
         sel = (slice(None), slice(None))
         for k in kk:
@@ -194,6 +198,15 @@ class MaxPool(Op):
     name = "max_pool"
 
     def forward(self, x, ks, stride, pad, dil, out_sp, with_indices):
+        if x.dtype in _HALF:
+            # NumPy has no native float16/bfloat16 compare loops (ml_dtypes' are ~10x
+            # slower than float32's): select in float32; the maxima are input values, so
+            # casting them back is exact
+            res = self.forward(x.astype(np.float32), ks, stride, pad, dil, out_sp,
+                               with_indices)
+            if with_indices:
+                return res[0].astype(x.dtype), res[1]
+            return res.astype(x.dtype)
         nd = len(ks)
         self._bw_name = f"MaxPool{nd}DWithIndicesBackward0"
         n, c = x.shape[:2]
