@@ -17,6 +17,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import time
 
 __all__ = ["spawn", "start_processes", "ProcessContext", "ProcessException",
            "ProcessRaisedException", "ProcessExitedException"]
@@ -48,7 +49,22 @@ class ProcessContext:
         self.nprocs = nprocs
 
     def pids(self) -> list[int]:
-        return [self._proc.pid]
+        """The process ids of the ``nprocs`` processes, in rank order (waits up to 30 s for
+        them to start; a process that already ended before reporting gives ``-1``)."""
+        deadline = time.monotonic() + 30
+        out = [None] * self.nprocs
+        while True:
+            for i in range(self.nprocs):
+                if out[i] is None:
+                    try:
+                        with open(os.path.join(self._tmp, f"rank{i}.pid")) as f:
+                            out[i] = int(f.read())
+                    except (OSError, ValueError):
+                        pass
+            if all(o is not None for o in out) or self._proc.poll() is not None \
+                    or time.monotonic() > deadline:
+                return [-1 if o is None else o for o in out]
+            time.sleep(0.01)
 
     def join(self, timeout: float | None = None) -> bool:
         try:

@@ -28,6 +28,10 @@ def main() -> None:
     tmp = sys.argv[1]
     rank = int(os.environ.get("PMI_RANK", "0"))
     try:
+        with open(os.path.join(tmp, f"rank{rank}.pid.tmp"), "w") as f:
+            f.write(str(os.getpid()))
+        os.replace(os.path.join(tmp, f"rank{rank}.pid.tmp"),
+                   os.path.join(tmp, f"rank{rank}.pid"))
         with open(os.path.join(tmp, "payload.pkl"), "rb") as f:
             payload = pickle.load(f)
         for p in payload["sys_path"]:

@@ -61,11 +61,11 @@ def clone_of(model):
     return ref
 
 
-def check_train(bucket_cap_mb=25):
+def check_train(bucket_cap_mb=25, set_to_none=True, **ddp_kw):
     ember.manual_seed(100 + R)  # different initialisation on every rank
     model = CNN()
     before = gathered(flat(model))
-    ddp = DDP(model, bucket_cap_mb=bucket_cap_mb)
+    ddp = DDP(model, bucket_cap_mb=bucket_cap_mb, **ddp_kw)
     after = gathered(flat(ddp.module))
     res = {"differ_before": not np.array_equal(before[0], before[1]),
            "equal_after_construction": bool(np.array_equal(after[0], after[1]))}
@@ -79,7 +79,7 @@ def check_train(bucket_cap_mb=25):
     lossf = nn.CrossEntropyLoss()
     steps = 0
     for k, (x, y) in enumerate(loader):
-        opt.zero_grad()
+        opt.zero_grad(set_to_none=set_to_none)
         lossf(ddp(x), y).backward()
         opt.step()
         idx = [i for r in range(W) for i in shards[r][4 * k:4 * k + 4]]
@@ -95,11 +95,24 @@ def check_train(bucket_cap_mb=25):
     res["moved"] = float(np.abs(final[R] - after[R]).max())
     res["state_dict_prefixed"] = all(k.startswith("module.") for k in ddp.state_dict())
     res["buckets"] = len(ddp._buckets)
+    res["grads_are_bucket_views"] = all(
+        any(np.may_share_memory(p.grad.numpy(), b.buffer) for b in ddp._buckets)
+        for p in ddp.parameters())
     return res
 
 
 def check_train_small_buckets():
     return check_train(bucket_cap_mb=0.2)
+
+
+def check_train_as_view():
+    return check_train(bucket_cap_mb=0.2, gradient_as_bucket_view=True)
+
+
+def check_train_as_view_zeroed():
+    """gradient_as_bucket_view with zero_grad(set_to_none=False): the optimizer zeroes the
+    bucket slices in place and backward accumulates straight into them."""
+    return check_train(bucket_cap_mb=0.2, set_to_none=False, gradient_as_bucket_view=True)
 
 
 def check_no_sync():
@@ -170,6 +183,29 @@ def check_unused_find():
                          if not n.startswith("unused")])
     out["max_abs_diff_vs_reference"] = float(np.abs(g - rg).max())
     return out
+
+
+def check_static_graph():
+    """static_graph=True: a parameter unused in every iteration is found in the first one
+    and needs no find_unused_parameters; grads equal the averaged reference."""
+    ember.manual_seed(1 + R)
+    ddp = DDP(WithUnused(), static_graph=True)
+    ref = clone_of_unused(ddp.module)
+    opt = ember.optim.SGD(ddp.parameters(), lr=0.1)
+    ropt = ember.optim.SGD(ref.parameters(), lr=0.1)
+    for step in range(3):
+        xs = [ember.randn(3, 4, generator=ember.Generator().manual_seed(step * 10 + r))
+              for r in range(W)]
+        opt.zero_grad()
+        ddp(xs[R]).sum().backward()
+        opt.step()
+        ropt.zero_grad()
+        for xr in xs:
+            (ref(xr).sum() / W).backward()
+        ropt.step()
+    return {"unused_grad_is_none": ddp.module.unused.weight.grad is None,
+            "equal_across_ranks": bool(np.array_equal(*gathered(flat(ddp.module)))),
+            "max_abs_diff_vs_reference": float(np.abs(flat(ddp.module) - flat(ref)).max())}
 
 
 def clone_of_unused(m):

@@ -19,8 +19,24 @@ def work(i, outdir, fail):
         f.write(str(t.item()))
 
 
+def no_join(outdir):
+    """spawn(join=False): a ProcessContext whose pids are the 2 live ranks; join(timeout)
+    polls until they finish."""
+    ctx = mp.spawn(work, args=(outdir, False), nprocs=2, join=False)
+    assert isinstance(ctx, mp.ProcessContext)
+    pids = ctx.pids()
+    assert len(set(pids)) == 2 and os.getpid() not in pids, pids
+    polls = 0
+    while not ctx.join(timeout=0.05):
+        polls += 1
+    print("NOJOIN_OK", polls, flush=True)
+
+
 if __name__ == "__main__":
-    outdir, fail = sys.argv[1], len(sys.argv) > 2
+    outdir, fail = sys.argv[1], sys.argv[2:] == ["fail"]
+    if sys.argv[2:] == ["nojoin"]:
+        no_join(outdir)
+        sys.exit(0)
     try:
         mp.spawn(work, args=(outdir, fail), nprocs=2)
     except mp.ProcessRaisedException as e:

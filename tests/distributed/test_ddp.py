@@ -14,13 +14,15 @@ pytestmark = pytest.mark.slow
 @pytest.fixture(scope="module")
 def results(tmp_path_factory):
     out = tmp_path_factory.mktemp("ddp")
-    rc, so, se = launch("_ddp_worker.py", out, "train", "train_small_buckets", "no_sync",
+    rc, so, se = launch("_ddp_worker.py", out, "train", "train_small_buckets", "train_as_view",
+                        "train_as_view_zeroed", "static_graph", "no_sync",
                         "unused_error", "unused_find", "comm_hooks", "syncbn", timeout=180)
     assert rc == 0, so + se
     return [json.load(open(os.path.join(out, f"rank{r}.json"))) for r in range(2)]
 
 
-@pytest.mark.parametrize("name", ["train", "train_small_buckets"])
+@pytest.mark.parametrize("name", ["train", "train_small_buckets", "train_as_view",
+                                  "train_as_view_zeroed"])
 def test_train_matches_single_process(results, name):
     for r in results:
         res = r[name]
@@ -31,6 +33,16 @@ def test_train_matches_single_process(results, name):
         assert res["max_abs_diff_vs_single_process"] < 1e-5
         assert res["state_dict_prefixed"]
     assert results[0]["train_small_buckets"]["buckets"] > 1
+    # gradient_as_bucket_view=True: the .grad tensors are slices of the buckets
+    assert results[0][name]["grads_are_bucket_views"] == name.startswith("train_as_view")
+
+
+def test_static_graph(results):
+    for r in results:
+        res = r["static_graph"]
+        assert "traceback" not in res, res.get("traceback")
+        assert res["unused_grad_is_none"] and res["equal_across_ranks"]
+        assert res["max_abs_diff_vs_reference"] < 1e-6
 
 
 def test_no_sync(results):

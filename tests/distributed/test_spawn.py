@@ -32,3 +32,13 @@ def test_spawn_raises_process_raised_exception(tmp_path):
     p = _run(str(tmp_path), "fail")
     assert p.returncode == 3, p.stdout + p.stderr
     assert "RAISED 1 RuntimeError: spawned process 1 failed" in p.stdout
+
+
+def test_spawn_join_false_returns_context(tmp_path):
+    p = _run(str(tmp_path), "nojoin")
+    assert p.returncode == 0, p.stdout + p.stderr
+    assert "NOJOIN_OK" in p.stdout
+    # the ranks take far longer than 0.05 s to start: join(timeout) returned False first
+    assert int(p.stdout.split("NOJOIN_OK")[1].split()[0]) > 0
+    for i in range(2):
+        assert (tmp_path / f"p{i}.txt").read_text() == "3.0"

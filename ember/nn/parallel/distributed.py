@@ -132,6 +132,8 @@ class DistributedDataParallel(Module):
         self._used_map = None
         self._comm_hook = None
         self._comm_state = None
+        self._static_unused = None
+        self._inv_world = 1.0 / self._world  # a Python float: multiplies in the grad's dtype
 
     # --- setup ------------------------------------------------------------------------
     def _sync_module_states(self):
@@ -191,13 +193,20 @@ class DistributedDataParallel(Module):
         for b in self._buckets:
             b.pending = len(b.params)
             b.work = None
-            b.buffer[...] = 0
         self._used_map = np.zeros(len(self._params), dtype=np.int32)
-        if self.find_unused_parameters:
+        if self.find_unused_parameters or (self.static_graph and self._static_unused is None):
             used = self._reachable(out)
-            for i, p in enumerate(self._params):
-                if id(p) not in used:
-                    self._mark_ready(i, used=False)
+            unused = [i for i, p in enumerate(self._params) if id(p) not in used]
+            if self.static_graph:
+                # torch's static_graph: the first iteration finds the unused parameters,
+                # later ones reuse that set without walking the graph
+                self._static_unused = unused
+        elif self.static_graph:
+            unused = self._static_unused
+        else:
+            return
+        for i in unused:
+            self._mark_ready(i, used=False)
 
     def _reachable(self, out):
         from ...autograd.graph import AccumulateGrad
@@ -259,10 +268,23 @@ class DistributedDataParallel(Module):
         self._ready.add(i)
         b, k = self._where[i]
         p = self._params[i]
-        if used and p.grad is not None:
+        off, n = b.offsets[k], b.sizes[k]
+        slot = b.buffer[off:off + n]
+        g = p.grad
+        if used and g is not None:
             self._used_map[i] = 1
-            off, n = b.offsets[k], b.sizes[k]
-            b.buffer[off:off + n] = p.grad._data.reshape(-1)
+            ga = g._data
+            if self._comm_hook is not None or slot.dtype != ga.dtype:
+                slot[...] = ga.reshape(-1)  # a hook sees the plain sum (torch)
+                if self._comm_hook is None:
+                    slot *= self._inv_world
+            elif np.may_share_memory(ga, slot):
+                slot *= self._inv_world  # gradient_as_bucket_view: the grad is the slot
+            else:
+                # torch's Reducer: divide by the world size while copying into the bucket
+                np.multiply(ga.reshape(-1), self._inv_world, out=slot)
+        else:
+            slot[...] = 0
         b.pending -= 1
         while self._next_launch < len(self._buckets) and \
                 self._buckets[self._next_launch].pending == 0:
@@ -279,7 +301,8 @@ class DistributedDataParallel(Module):
         else:
             t = Tensor._make(b.buffer)
             b.work = dist.all_reduce(t, group=self._pg, async_op=True)
-        if self.find_unused_parameters and b.index == len(self._buckets) - 1:
+        if (self.find_unused_parameters or self.static_graph) and \
+                b.index == len(self._buckets) - 1:
             self._used_t = Tensor._make(self._used_map)
             self._used_work = dist.all_reduce(self._used_t, group=self._pg, async_op=True)
 
@@ -295,23 +318,29 @@ class DistributedDataParallel(Module):
                 if res._data is not b.buffer:
                     b.buffer[...] = res._data.reshape(-1)
         globally_used = None
-        if self.find_unused_parameters:
+        if self.find_unused_parameters or self.static_graph:
             self._used_work.wait()
             globally_used = self._used_map
+        as_view = self.gradient_as_bucket_view
         for b in self._buckets:
-            if self._comm_hook is None:
-                b.buffer /= self._world
             for k, i in enumerate(b.param_idx):
                 p = self._params[i]
                 if globally_used is not None and not globally_used[i]:
                     continue
                 off, n = b.offsets[k], b.sizes[k]
                 val = b.buffer[off:off + n].reshape(p._data.shape)
-                if p.grad is None:
+                g = p.grad
+                if as_view and val.dtype == p._data.dtype:
+                    # gradient_as_bucket_view: the gradient *is* the bucket's slice
+                    if g is None or not np.may_share_memory(g._data, val):
+                        p.grad = Tensor._make(val)
+                    else:
+                        g._bump()
+                elif g is None:
                     p.grad = Tensor._make(val.astype(p._data.dtype, copy=True))
                 else:
-                    p.grad._data[...] = val
-                    p.grad._bump()
+                    g._data[...] = val
+                    g._bump()
 
     # --- API --------------------------------------------------------------------------------
     @contextmanager
