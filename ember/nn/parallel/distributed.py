@@ -2,14 +2,18 @@
 
 Construction broadcasts parameters and buffers from rank 0 of the group.  Gradients are
 averaged in buckets of about ``bucket_cap_mb`` (parameters in reverse registration order,
-one dtype per bucket): a post-accumulate-grad hook on each parameter copies its gradient
-into the bucket's flat buffer, and once every gradient of a bucket is in, the bucket's
-non-blocking all-reduce starts (buckets start strictly in order, so every rank issues the
-same collective sequence).  When the last bucket has started, still inside
-``loss.backward()``, all reductions are waited and the averaged gradients written back
-into ``param.grad``.  With ``find_unused_parameters=True`` the autograd graph of the
-forward outputs is walked and parameters outside it are marked ready at once (their
-gradient stays ``None`` when no rank used them).  Without it, a parameter that gets no
+one dtype per bucket): a post-accumulate-grad hook on each parameter copies its gradient,
+times ``1 / world_size`` as torch's Reducer does, into the bucket's flat buffer, and once
+every gradient of a bucket is in, the bucket's non-blocking all-reduce starts (buckets
+start strictly in order, so every rank issues the same collective sequence).  When the
+last bucket has started, still inside ``loss.backward()``, all reductions are waited and
+the averaged gradients written back into ``param.grad`` -- or, with
+``gradient_as_bucket_view=True``, ``param.grad`` becomes the bucket's slice itself (no
+copy back; ``zero_grad(set_to_none=False)`` then zeroes the bucket in place and backward
+accumulates straight into it).  With ``find_unused_parameters=True`` the autograd graph
+of the forward outputs is walked and parameters outside it are marked ready at once
+(their gradient stays ``None`` when no rank used them); ``static_graph=True`` walks it
+in the first iteration only and reuses that set.  Otherwise a parameter that gets no
 gradient leaves the reduction unfinished and the next forward raises torch's error.
 """
 
