@@ -7,7 +7,7 @@ Measures, each in fresh processes with 1 BLAS thread per process and batch 64 pe
 Prints (a) ember's weak-scaling efficiency = 1-process step / 2-rank step (target >= 0.85)
 and (b) ember's 2-rank step / torch's 2-rank step (target <= 1.5).
 
-    python benchmarks/ddp.py [--steps 30]
+    python benchmarks/ddp.py [--steps 30] [--rounds 3]
 """
 
 from __future__ import annotations
@@ -92,16 +92,42 @@ def _torch_ddp(steps: int) -> None:
     mp.spawn(_torch_rank, args=(port, steps), nprocs=2, join=True)
 
 
-def _run(args: list[str], timeout: int = 600) -> float:
+def _ticks():
+    """(busy CPU ticks of the whole machine incl. steal, CPU ticks of this process and its
+    waited-for descendants), or None off Linux."""
+    try:
+        with open("/proc/stat") as f:
+            vals = [int(v) for v in f.readline().split()[1:]]
+        with open("/proc/self/stat") as f:
+            st = f.read()
+    except OSError:
+        return None
+    fields = st[st.rindex(")") + 2:].split()
+    return (sum(vals[:8]) - vals[3] - vals[4],
+            sum(int(v) for v in fields[11:15]))  # utime, stime, cutime, cstime
+
+
+def _run(args: list[str], timeout: int = 600):
+    """(median step time, CPU cores other processes used meanwhile, or None off Linux)."""
     env = dict(os.environ, **ENV1, PYTHONPATH=ROOT)
+    t0, c0 = time.perf_counter(), _ticks()
     out = subprocess.run(args, capture_output=True, text=True, env=env, timeout=timeout,
                          cwd=ROOT, check=True).stdout
-    return json.loads([ln for ln in out.splitlines() if ln.startswith("{")][-1])["t"]
+    wall, c1 = time.perf_counter() - t0, _ticks()
+    other = None
+    if c0 and c1:
+        other = max(0.0, ((c1[0] - c0[0]) - (c1[1] - c0[1])) / os.sysconf("SC_CLK_TCK") / wall)
+    return json.loads([ln for ln in out.splitlines() if ln.startswith("{")][-1])["t"], other
 
 
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--steps", type=int, default=30)
+    ap.add_argument("--rounds", type=int, default=3,
+                    help="alternating rounds of the four configurations (default 3)")
+    ap.add_argument("--busy", type=float, default=0.15,
+                    help="a round in which other processes used more CPU cores than this "
+                         "is left out of the medians (default 0.15)")
     ap.add_argument("--mode", choices=["driver", "single", "ember-rank", "torch-ddp"],
                     default="driver")
     ap.add_argument("--lib", default="ember")
@@ -116,11 +142,38 @@ def main(argv=None) -> int:
         _torch_ddp(a.steps)
         return 0
     me = [sys.executable, os.path.abspath(__file__), "--steps", str(a.steps)]
-    e1 = _run(me + ["--mode", "single", "--lib", "ember"])
-    e2 = _run([sys.executable, "-m", "ember.distributed.run", "--nproc-per-node", "2",
-               os.path.abspath(__file__), "--steps", str(a.steps), "--mode", "ember-rank"])
-    t1 = _run(me + ["--mode", "single", "--lib", "torch"])
-    t2 = _run(me + ["--mode", "torch-ddp"])
+    cmds = {
+        "e1": me + ["--mode", "single", "--lib", "ember"],
+        "e2": [sys.executable, "-m", "ember.distributed.run", "--nproc-per-node", "2",
+               os.path.abspath(__file__), "--steps", str(a.steps), "--mode", "ember-rank"],
+        "t1": me + ["--mode", "single", "--lib", "torch"],
+        "t2": me + ["--mode", "torch-ddp"],
+    }
+    # the configurations alternate round by round, so a slow spell of the machine lands
+    # on all of them instead of biasing one ratio; medians over the rounds are reported
+    got = {k: [] for k in cmds}
+    clean = []
+    for r in range(a.rounds):
+        others = []
+        for k, c in cmds.items():
+            t, other = _run(c)
+            got[k].append(t)
+            others.append(other or 0.0)
+        busy = max(others) > a.busy
+        if not busy:
+            clean.append(r)
+        print(f"round {r + 1}: ember 1 proc {got['e1'][-1] * 1e3:.2f} ms, 2-rank "
+              f"{got['e2'][-1] * 1e3:.2f} ms (eff {got['e1'][-1] / got['e2'][-1]:.2f}); torch "
+              f"1 proc {got['t1'][-1] * 1e3:.2f} ms, 2-rank {got['t2'][-1] * 1e3:.2f} ms; "
+              f"other processes used up to {max(others):.2f} cores"
+              + ("  (busy: left out)" if busy else ""), flush=True)
+    if clean:
+        got = {k: [v[r] for r in clean] for k, v in got.items()}
+        print(f"{len(clean)} of {a.rounds} rounds were quiet (other processes < {a.busy} "
+              "cores); medians over those")
+    else:
+        print("WARNING: every round was disturbed by other processes; medians over all")
+    e1, e2, t1, t2 = (statistics.median(got[k]) for k in ("e1", "e2", "t1", "t2"))
     print(f"ember: 1 process {e1 * 1e3:.2f} ms/step, 2-rank DDP {e2 * 1e3:.2f} ms/step, "
           f"weak-scaling efficiency {e1 / e2:.2f} (target >= 0.85)")
     print(f"torch: 1 process {t1 * 1e3:.2f} ms/step, 2-rank DDP (gloo) {t2 * 1e3:.2f} ms/step, "
