@@ -12,6 +12,7 @@ import numpy as np
 
 from . import dtypes as _dt
 from ._tensor import Tensor, _wrap_dim
+from .amp.autocast_mode import autocast_composite
 from .ops.elementwise import _out
 from .ops.linalg import _cross, _multi_dot, matmul
 from .ops.reduction import (
@@ -405,6 +406,7 @@ def _needs_grad(A) -> bool:
     return A._requires_grad and _Mode.grad_enabled
 
 
+@autocast_composite("linalg_svdvals")
 def svdvals(A, *, driver=None, out=None):
     _check_float("linalg.svdvals", A)
     _check_matrix("linalg.svdvals", A)
@@ -452,6 +454,7 @@ def eigh(A, UPLO="L", *, out=None):  # noqa: N803
     return return_types.linalg_eigh(L, V)
 
 
+@autocast_composite("linalg_eigvalsh")
 def eigvalsh(A, UPLO="L", *, out=None):  # noqa: N803
     _check_float("linalg.eigvalsh", A)
     _check_square("linalg.eigvalsh", A)
@@ -506,6 +509,7 @@ def pinv(A, *, atol=None, rtol=None, hermitian=False, out=None):
     return _out(matmul(Vh.mT * _unsq(w, -2), U.mT), out)
 
 
+@autocast_composite("linalg_matrix_rank")
 def matrix_rank(A, *, atol=None, rtol=None, hermitian=False, out=None, tol=None):
     _check_float("linalg.matrix_rank", A)
     _check_matrix("linalg.matrix_rank", A)
@@ -629,6 +633,7 @@ def cross(input, other, *, dim=-1, out=None):
     return _out(_cross(input, other, dim), out)
 
 
+@autocast_composite("linalg_vecdot")
 def vecdot(x, y, *, dim=-1, out=None):
     if x.is_complex():
         x = x.conj()

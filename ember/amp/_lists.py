@@ -12,10 +12,11 @@ lists, translated to ember's op names (e.g. torch's conv1d/2d/3d and
 * ``promote``: floating inputs are cast to the widest floating dtype among them.
 
 float64 inputs are never cast.  An ``Op`` subclass's own ``autocast`` attribute
-(set on the class) is used when its name is not listed here for the device.
-Ops that ember builds from several primitive ops in Python (e.g. ``mse_loss``,
-``l1_loss``, ``kl_div``) are listed under torch's name for reference but are only
-effective when ember has an op of that name.
+(set on the class) is used when its name is not listed here for the device.  An op that
+is several torch ops looks up the torch name of each call (``Op.amp_name``, e.g.
+``max_pool3d`` for ember's ``max_pool`` on 3-d input).  Functions that ember builds
+from several ops where torch has one listed op (e.g. ``mse_loss``, ``cdist``,
+``linalg_vecdot``) are decorated with ``autocast_mode.autocast_composite(name)``.
 """
 
 from __future__ import annotations
@@ -54,7 +55,7 @@ CPU_LOWER = frozenset({
     "matmul", "mm", "bmm", "addmm", "addbmm", "baddbmm", "einsum", "linear",
     "convolution", "convolution_transpose", "prelu", "linalg_vecdot",
     "scaled_dot_product_attention", "conv_tbc", "mkldnn_rnn_layer",
-    "_native_multi_head_attention",
+    "_native_multi_head_attention", "_addmm_activation",
 })
 CPU_FP32 = frozenset({
     "avg_pool3d", "binary_cross_entropy", "grid_sampler", "polar", "prod", "quantile",
@@ -96,9 +97,10 @@ CATEGORIES: dict[str, dict[str, str]] = {
 }
 
 
-def category(cls, device_type: str):
-    """The autocast category of op class ``cls`` on ``device_type`` (or None)."""
-    cat = CATEGORIES.get(device_type, {}).get(cls.op_name)
-    if cat is None:
-        cat = getattr(cls, "autocast", None)
-    return cat
+def category(cls, params, device_type: str):
+    """The autocast category of a call of op class ``cls`` with keyword ``params`` on
+    ``device_type`` (or None).  An op that stands for several torch ops (ember's one
+    ``max_pool`` for torch's ``max_pool1d``/``2d``/``3d``) gives the torch name of the call
+    with its ``amp_name(params)``."""
+    name = cls.op_name if cls.amp_name is None else cls.amp_name(params)
+    return CATEGORIES[device_type].get(name) or cls.autocast

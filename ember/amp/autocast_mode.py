@@ -120,23 +120,34 @@ def casts(op_name: str, *tensors) -> bool:
         _reg.OPS.get(op_name), "autocast", None) is not None
 
 
-def fp32_composite(op_name: str):
-    """Decorator for functions ember composes from several ops (e.g. ``mse_loss``): when
-    autocast is on and torch's list puts ``op_name`` in a float32 category for the inputs'
-    device, lower-precision floating tensor arguments are cast to float32 first, so the
-    whole composite runs in float32 as torch's single kernel does.  Off autocast the
-    wrapper costs one attribute check."""
+def autocast_composite(op_name: str):
+    """Decorator for a function ember composes from several ops where torch has one listed
+    op ``op_name`` (e.g. ``mse_loss``, ``cdist``, ``linalg_vecdot``): when autocast is on
+    for the inputs' device and torch's list has ``op_name``, the floating tensor arguments
+    are cast by its category first, and the body runs with autocast off for that device, as
+    torch's kernel runs below its autocast wrapper.  Off autocast the wrapper costs one
+    attribute check."""
 
     def wrap(fn):
         @functools.wraps(fn)
         def run(*args, **kwargs):
-            if _reg._Dispatch.hook is not None and _State.hooked:
-                dev = _device_type(args)
-                cat = _lists.CATEGORIES.get(dev, {}).get(op_name) if dev else None
-                if _State.enabled.get(dev, False) and cat in ("fp32", "fp32_opt_dtype"):
-                    args = tuple(_cast(a, _dt.float32, False) if _eligible(a) else a
-                                 for a in args)
-            return fn(*args, **kwargs)
+            if not _State.hooked:
+                return fn(*args, **kwargs)
+            dev = _device_type(args) or _device_type(kwargs.values())
+            cat = _lists.CATEGORIES[dev].get(op_name) if _State.enabled.get(dev) else None
+            if cat is None:
+                return fn(*args, **kwargs)
+            if kwargs:
+                vals = _cast_args(cat, dev, args + tuple(kwargs.values()), kwargs)
+                args, kwargs = vals[:len(args)], dict(zip(kwargs, vals[len(args):]))
+            else:
+                args = _cast_args(cat, dev, args, kwargs)
+            _State.enabled[dev] = False  # the hook stays installed and lets ops through
+            try:
+                return fn(*args, **kwargs)
+            finally:
+                _State.enabled[dev] = True
+                _sync_hook()
         return run
     return wrap
 
@@ -183,19 +194,15 @@ def _device_type(args):
     return None
 
 
-def _hook(cls, args, params, call_next):
-    dev = _device_type(args)
-    if dev is None or not _State.enabled.get(dev, False):
-        return call_next(cls, args, params)
-    cat = _lists.category(cls, dev)
-    if cat is None:
-        return call_next(cls, args, params)
+def _cast_args(cat, dev, args, params):
+    """``args`` with the floating (non-float64) tensors cast as autocast category ``cat``
+    says (tensors inside list/tuple arguments included)."""
     if cat == "lower":
         low = _State.dtype[dev]
-        args = _map(args, lambda a: _cast(a, low, True) if _eligible(a) else a)
-    elif cat == "fp32" or (cat == "fp32_opt" and params.get("dtype") is None):
-        args = _map(args, lambda a: _cast(a, _dt.float32, False) if _eligible(a) else a)
-    elif cat == "promote":
+        return _map(args, lambda a: _cast(a, low, True) if _eligible(a) else a)
+    if cat == "fp32" or (cat == "fp32_opt" and params.get("dtype") is None):
+        return _map(args, lambda a: _cast(a, _dt.float32, False) if _eligible(a) else a)
+    if cat == "promote":
         low = _State.dtype[dev]
         widest = low
         flat = []
@@ -205,7 +212,16 @@ def _hook(cls, args, params, call_next):
             if _eligible(a) and a._device.type == dev and a._dtype is not low:
                 widest = _dt.float32
                 break
-        args = _map(args, lambda a: _cast(a, widest, False) if _eligible(a) else a)
+        return _map(args, lambda a: _cast(a, widest, False) if _eligible(a) else a)
+    return args
+
+
+def _hook(cls, args, params, call_next):
+    dev = _device_type(args)
+    if dev is not None and _State.enabled.get(dev, False):
+        cat = _lists.category(cls, params, dev)
+        if cat is not None:
+            args = _cast_args(cat, dev, args, params)
     return call_next(cls, args, params)
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import numpy as np
 
 from .._tensor import Tensor, _wrap_dim
+from ..amp.autocast_mode import autocast_composite
 
 __all__ = ["cosine_similarity", "pairwise_distance", "pdist", "cdist"]
 
@@ -55,6 +56,7 @@ def pdist(input, p=2):
     return norm(diff, p, 1)
 
 
+@autocast_composite("cdist")
 def cdist(x1, x2, p=2.0, compute_mode="use_mm_for_euclid_dist_if_necessary"):
     from .reduction import norm
     a, b = x1._data, x2._data

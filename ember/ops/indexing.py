@@ -11,6 +11,7 @@ import numpy as np
 
 from .. import dtypes as _dt
 from .._tensor import Tensor, _wrap_dim
+from ..amp.autocast_mode import autocast_composite
 from ..autograd.grad_mode import _Mode
 from .registry import (
     Op,
@@ -1545,6 +1546,7 @@ def diagflat(input, offset=0):
     return diag_embed(input.reshape(-1), offset, 0, 1)
 
 
+@autocast_composite("trace")
 def trace(input):
     from .shape import diagonal as _diagonal
     if input._data.ndim != 2:

@@ -7,6 +7,7 @@ import numpy as np
 
 from .. import dtypes as _dt
 from .._tensor import Tensor, _wrap_dim
+from ..amp.autocast_mode import autocast_composite
 from .elementwise import _out
 from .registry import Op, apply, apply_inplace, promote_same
 
@@ -727,6 +728,7 @@ def matrix_power(input, n):
     return L.matrix_power(input, n)
 
 
+@autocast_composite("pinverse")
 def pinverse(input, rcond=1e-15):
     from .. import linalg as L
     return L.pinv(input, rtol=rcond)

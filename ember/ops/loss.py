@@ -985,7 +985,7 @@ def ctc_loss(log_probs, targets, input_lengths, target_lengths, blank=0, reducti
 def _amp_composites() -> None:
     """Losses composed of several ops run in float32 under autocast, as torch's kernels
     do (NOTE: the single-op losses are handled by the dispatch hook itself)."""
-    from ..amp.autocast_mode import fp32_composite
+    from ..amp.autocast_mode import autocast_composite
     names = {"l1_loss": "l1_loss", "mse_loss": "mse_loss", "smooth_l1_loss": "smooth_l1_loss",
              "huber_loss": "huber_loss", "soft_margin_loss": "soft_margin_loss",
              "poisson_nll_loss": "poisson_nll_loss", "gaussian_nll_loss": "gaussian_nll_loss",
@@ -1000,7 +1000,7 @@ def _amp_composites() -> None:
              "triplet_margin_loss": "triplet_margin_loss"}
     g = globals()
     for fn_name, op in names.items():
-        g[fn_name] = fp32_composite(op)(g[fn_name])
+        g[fn_name] = autocast_composite(op)(g[fn_name])
 
 
 _amp_composites()

@@ -72,6 +72,14 @@ class IndexPad(Op):
 
     name = "index_pad"
 
+    @staticmethod
+    def amp_name(params):  # torch's op of the call, for autocast's lists
+        mode = params["mode"]
+        if mode == "circular":
+            return "_pad_circular"
+        kind = "reflection" if mode == "reflect" else "replication"
+        return f"{kind}_pad{len(params['idxs'])}d"
+
     def forward(self, a, idxs, mode):
         self.idxs = idxs
         self.mode = mode

@@ -93,10 +93,22 @@ def _gather(x, idx):
     return out.reshape(idx.shape)
 
 
+# the torch op a SepLinear / IndexScatter call stands for, by the grad_fn name it records:
+# autocast's name for the call (torch's CPU float32 list has the 3-d pools and the unpools)
+_AMP_NAMES = {f"{bw}{nd}DBackward0": f"{op}{nd}d" for nd in (1, 2, 3) for bw, op in (
+    ("AvgPool", "avg_pool"), ("AdaptiveAvgPool", "adaptive_avg_pool"),
+    ("MaxUnpool", "max_unpool"))}
+
+
+def _amp_name_by_bw(params):
+    return _AMP_NAMES.get(params.get("bw_name"))
+
+
 class IndexScatter(Op):
     """max-pool backward (``accumulate``) / max_unpool forward (assignment)."""
 
     name = "_pool_index_scatter"
+    amp_name = staticmethod(_amp_name_by_bw)
 
     def forward(self, g, idx, sp, accumulate=True, fast=None, bw_name=None):
         if bw_name is not None:
@@ -196,6 +208,11 @@ def _pool_out(size, k, s, p, d, ceil):
 
 class MaxPool(Op):
     name = "max_pool"
+
+    @staticmethod
+    def amp_name(params):  # torch's op of the call, for autocast's lists
+        nd = len(params["ks"])
+        return f"max_pool{nd}d_with_indices" if params["with_indices"] else f"max_pool{nd}d"
 
     def forward(self, x, ks, stride, pad, dil, out_sp, with_indices):
         if x.dtype in _HALF:
@@ -459,6 +476,7 @@ class SepLinear(Op):
     """``out = x x_1 M_1 ... x_k M_k`` over the last ``k`` dims (``M_i``: (out_i, in_i))."""
 
     name = "_separable_linear"
+    amp_name = staticmethod(_amp_name_by_bw)
 
     def forward(self, x, mats, bw_name=None):
         if bw_name is not None:
@@ -618,6 +636,10 @@ def adaptive_avg_pool3d(input, output_size):
 
 class AdaptiveMaxPool(Op):
     name = "adaptive_max_pool"
+
+    @staticmethod
+    def amp_name(params):  # torch's op of the call, for autocast's lists
+        return f"adaptive_max_pool{len(params['out_sp'])}d"
 
     def forward(self, x, out_sp, with_indices):
         nd = len(out_sp)

@@ -84,6 +84,8 @@ class Op(Node):
     is_view = False         # the output is a view of args[0]
     differentiable = True
     autocast = None         # autocast category: 'lower', 'fp32', 'promote' or None
+    amp_name = None         # for an op that is several torch ops: a function params -> the
+    #                         torch op name of the call, which autocast looks up
 
     def __init_subclass__(cls, **kw) -> None:
         super().__init_subclass__(**kw)

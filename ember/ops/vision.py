@@ -15,6 +15,7 @@ import math as _m
 
 import numpy as np
 
+from ..amp.autocast_mode import autocast_composite
 from .pooling import SepLinear, adaptive_avg_pool1d, adaptive_avg_pool2d, adaptive_avg_pool3d
 from .registry import Op, apply
 
@@ -377,6 +378,7 @@ def _grid_coord(c, size, padding_mode, align_corners):
     return c
 
 
+@autocast_composite("grid_sampler")
 def grid_sample(input, grid, mode="bilinear", padding_mode="zeros", align_corners=None):
     if mode not in ("bilinear", "nearest", "bicubic"):
         raise ValueError(f"nn.functional.grid_sample(): expected mode to be 'bilinear', "
