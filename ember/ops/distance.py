@@ -17,10 +17,10 @@ def cosine_similarity(x1, x2, dim=1, eps=1e-8):
     from .indexing import broadcast_tensors
     from .math import clamp_min, sqrt
     from .reduction import sum as rsum
-    if x1._data.dtype.kind != "f" or x2._data.dtype.kind != "f":
+    if not (x1._dtype.is_floating_point and x2._dtype.is_floating_point):
         from .. import dtypes as _dt
-        x1 = x1.to(_dt.get_default_dtype()) if x1._data.dtype.kind != "f" else x1
-        x2 = x2.to(_dt.get_default_dtype()) if x2._data.dtype.kind != "f" else x2
+        x1 = x1 if x1._dtype.is_floating_point else x1.to(_dt.get_default_dtype())
+        x2 = x2 if x2._dtype.is_floating_point else x2.to(_dt.get_default_dtype())
     x1, x2 = broadcast_tensors(x1, x2)
     nd = x1._data.ndim
     d = _wrap_dim(dim, max(nd, 1))

@@ -22,7 +22,8 @@ OPS = [
         S(r(3, 4), r(1, 4), dim=-1, name="bcast"),
         S(r(2, 3, 4), r(2, 3, 4), dim=0, noncontig=True, name="nc"),
         S(r(4), r(4), dim=0, eps=1e-6, name="1d"),
-        S(r(3, 2, dtype=np.float64), r(3, 2, dtype=np.float64), name="f64")],
+        S(r(3, 2, dtype=np.float64), r(3, 2, dtype=np.float64), name="f64"),
+        S(r(3, 4, dtype=np.float16), r(3, 4, dtype=np.float16), name="f16", grad=False)],
         errors=lambda: [ErrorSample((r(3, 4), r(3, 5)), {})]),
     OpInfo("pairwise_distance", lambda lib, a, b, **kw: lib.nn.functional.pairwise_distance(
         a, b, **kw), lambda: [
