@@ -61,8 +61,13 @@ class Recurrence(Op):
 
     def forward(self, xg, h0, c0, w_hh, b_hh, w_hr, mode="lstm", batch_sizes=None,
                 reverse=False):
-        xg = np.ascontiguousarray(xg)
         dt = xg.dtype
+        if mode in ("lstm", "gru") and h0.dtype != dt and h0.dtype.itemsize > dt.itemsize:
+            # autocast: half-precision projections, float32 state.  torch's decomposed
+            # GRU/LSTM cells mix the state into the gates' result (hy = n + z * (hx - n),
+            # cy = f * cx + ...), so they come out in the state's wider dtype
+            dt = h0.dtype
+        xg = np.ascontiguousarray(xg, dtype=dt)
         n = xg.shape[0]
         B = h0.shape[0]
         steps = _steps(n, B, batch_sizes, reverse)
