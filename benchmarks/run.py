@@ -74,8 +74,9 @@ def parse_args(argv=None):
     return args
 
 
-def ensure_env(args) -> None:
-    """Re-exec once with the thread variables set, before NumPy/torch are imported."""
+def ensure_env(args, script: str | None = None) -> None:
+    """Re-exec ``script`` (default: this file) once with the thread variables set, before
+    NumPy/torch are imported."""
     if "numpy" in sys.modules:  # pragma: no cover - a programming error in this file
         raise RuntimeError("numpy was imported before the thread environment was set")
     want = str(args.threads)
@@ -90,7 +91,8 @@ def ensure_env(args) -> None:
         if removed:
             env["_EMBER_BENCH_REMOVED"] = ",".join(removed)
     env[_EXEC_MARK] = mark
-    os.execve(sys.executable, [sys.executable, os.path.abspath(__file__), *sys.argv[1:]], env)
+    os.execve(sys.executable, [sys.executable, script or os.path.abspath(__file__),
+                               *sys.argv[1:]], env)
 
 
 # --- everything below runs after the re-exec -------------------------------------------
