@@ -80,6 +80,28 @@ _BY_NAME = {d.name: d for d in ALL_DTYPES}
 _BY_NP = {d.np: d for d in ALL_DTYPES}
 
 
+# NumPy-array predicates.  ml_dtypes' bfloat16 has NumPy dtype kind 'V', so a bare
+# ``arr.dtype.kind == "f"`` silently treats bfloat16 as non-floating; use these instead.
+# The ``kind`` test comes first, so float32/float64 pay one comparison.
+BF16_NP = bfloat16.np
+HALF_NP = (float16.np, BF16_NP)
+
+
+def np_is_floating(d: np.dtype) -> bool:
+    """A real floating NumPy dtype (float16/bfloat16/float32/float64)."""
+    return d.kind == "f" or d == BF16_NP
+
+
+def np_is_inexact(d: np.dtype) -> bool:
+    """A floating or complex NumPy dtype (bfloat16 included)."""
+    return d.kind in "fc" or d == BF16_NP
+
+
+def np_opmath(a: np.ndarray) -> np.ndarray:
+    """``a`` in torch's CPU "opmath" type: float16/bfloat16 computed in float32."""
+    return a.astype(np.float32) if a.dtype in HALF_NP else a
+
+
 def _dtype_by_name(name: str) -> dtype:
     return _BY_NAME[name]
 
@@ -271,3 +293,16 @@ class iinfo:
 
     def __repr__(self) -> str:
         return f"iinfo(min={self.min}, max={self.max}, dtype={self.dtype})"
+
+
+# --- quantized dtypes ----------------------------------------------------------------
+# The element types of quantized tensors (``ember.quantize_per_tensor``, ember.ao). They
+# take no part in type promotion and are not in ALL_DTYPES / _BY_NP: an int8 NumPy array
+# is still ember.int8. ``np`` is the integer representation (``int_repr()``).
+qint8 = dtype("qint8", np.int8, 1, -1)
+quint8 = dtype("quint8", np.uint8, 1, -1)
+qint32 = dtype("qint32", np.int32, 1, -1)
+quint8.is_signed = False
+QUANTIZED_DTYPES = (qint8, quint8, qint32)
+_BY_NAME.update({d.name: d for d in QUANTIZED_DTYPES})
+__all__ += ["qint8", "quint8", "qint32"]

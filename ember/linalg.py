@@ -15,6 +15,7 @@ from ._tensor import Tensor, _wrap_dim
 from .amp.autocast_mode import autocast_composite
 from .ops.elementwise import _out
 from .ops.linalg import _cross, _multi_dot, matmul
+from .ops.math import _not_impl
 from .ops.reduction import (
     _abs,
     _vector_norm,
@@ -43,12 +44,27 @@ def _const(arr, like) -> Tensor:
     return Tensor._make(np.asarray(arr), like._device)
 
 
-def _check_float(name, A: Tensor) -> None:
+# torch's CPU kernels without a float16/bfloat16 version raise NotImplementedError naming
+# the kernel; the other linalg functions reject low precision with a RuntimeError.
+_LOW_KERNEL = {"linalg.det": "lu_cpu", "linalg.solve": "lu_cpu",
+               "linalg.cholesky": "cholesky_cpu", "linalg.qr": "geqrf_cpu",
+               "linalg.svd": "linalg_svd_cpu", "linalg.svdvals": "linalg_svd_cpu",
+               "linalg.eigh": "linalg_eigh_cpu", "linalg.eigvalsh": "linalg_eigh_cpu"}
+
+
+def _check_float(name, A: Tensor, low_ok=False) -> None:
     from .amp.autocast_mode import casts
     if casts(name.replace(".", "_"), A):
         return
-    if not (A._dtype.is_floating_point or A._dtype.is_complex) or A._data.dtype in _LOW:
+    if not (A._dtype.is_floating_point or A._dtype.is_complex):
         raise RuntimeError(f"{name}: Expected a floating point or complex tensor as input. "
+                           f"Got {_type_name(A._dtype)}")
+    if A._data.dtype in _LOW and not low_ok:
+        if name in _LOW_KERNEL:
+            if A._data.size == 0 and name != "linalg.qr":  # torch skips the kernel
+                return
+            _not_impl(_LOW_KERNEL[name], A._data)
+        raise RuntimeError(f"{name}: Low precision dtypes not supported. "
                            f"Got {_type_name(A._dtype)}")
 
 
@@ -558,7 +574,8 @@ def vector_norm(x, ord=2, dim=None, keepdim=False, *, dtype=None, out=None):  # 
 
 
 def matrix_norm(A, ord="fro", dim=(-2, -1), keepdim=False, *, dtype=None, out=None):  # noqa: A002
-    _check_float("linalg.matrix_norm", A)
+    # the singular-value norms need an SVD, which torch has no half kernel for
+    _check_float("linalg.matrix_norm", A, low_ok=ord not in ("nuc", 2, -2))
     if A.dim() < 2:
         raise RuntimeError("linalg.matrix_norm: The input tensor A must have at least 2 "
                            "dimensions.")

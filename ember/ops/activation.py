@@ -34,9 +34,11 @@ _SELU_ALPHA = 1.6732632423543772848170429916717
 _SELU_SCALE = 1.0507009873554804934193349852946
 _HALF_DT = (np.dtype(np.float16), _dt.bfloat16.np)
 
+_f32 = _dt.np_opmath
+
 
 def _check_float(a, kernel):
-    if a.dtype.kind != "f" and a.dtype != _dt.bfloat16.np:
+    if not _dt.np_is_floating(a.dtype):
         _not_impl(kernel, a)
 
 
@@ -108,7 +110,8 @@ class Hardsigmoid(Op):
     def forward(self, a):
         _check_float(a, "hardsigmoid_cpu")
         self.mask = (a > -3) & (a < 3)
-        return np.clip(a + np.asarray(3, a.dtype), 0, 6) / np.asarray(6, a.dtype)
+        x = _f32(a)
+        return (np.clip(x + x.dtype.type(3), 0, 6) / x.dtype.type(6)).astype(a.dtype, copy=False)
 
     def backward(self, g):
         return (_where_c(self.mask, g / 6, 0.0),)
@@ -120,7 +123,9 @@ class Hardswish(Op):
 
     def forward(self, a):
         _check_float(a, "hardswish_cpu")
-        return a * np.clip(a + np.asarray(3, a.dtype), 0, 6) / np.asarray(6, a.dtype)
+        x = _f32(a)
+        return (x * np.clip(x + x.dtype.type(3), 0, 6) / x.dtype.type(6)).astype(a.dtype,
+                                                                                  copy=False)
 
     def backward(self, g):
         (x,) = self._unpack()
@@ -184,10 +189,6 @@ class Prelu(Op):
 
 
 # --- smooth family -------------------------------------------------------------------------
-
-def _f32(a):
-    return a.astype(np.float32) if a.dtype in _HALF_DT else a
-
 
 class Elu(Op):
     """elu / selu / celu: ``scale * (x if x > 0 else alpha * (exp(x * in_scale) - 1))``."""
@@ -631,6 +632,8 @@ def prelu(input, weight):
 def rrelu(input, lower=1.0 / 8, upper=1.0 / 3, training=False, inplace=False):
     if not training:
         return leaky_relu(input, (lower + upper) / 2, inplace)
+    if input._data.dtype == np.float16:  # torch's CPU kernel has bfloat16 but not float16
+        _not_impl("rrelu_with_noise_out_cpu", input._data)
     from ..random import _gen
     slopes = _gen(None).uniform(lower, upper, size=input._data.shape)
     w = _const(np.where(input._data >= 0, 1.0, slopes).astype(input._data.dtype), input)

@@ -7,6 +7,7 @@ import numpy as np
 
 from .._tensor import Tensor, _wrap_dim
 from ..amp.autocast_mode import autocast_composite
+from .math import _no_half
 
 __all__ = ["cosine_similarity", "pairwise_distance", "pdist", "cdist"]
 
@@ -47,6 +48,7 @@ def pdist(input, p=2):
         raise RuntimeError(f"pdist only supports 2D tensors, got: {a.ndim}D")
     if p < 0:
         raise RuntimeError("pdist only supports non-negative p values")
+    _no_half("pdist", input, "pdist")
     n = a.shape[0]
     if n <= 1:
         return _make(np.zeros(0, a.dtype), input._device) * input.sum()
@@ -70,5 +72,6 @@ def cdist(x1, x2, p=2.0, compute_mode="use_mm_for_euclid_dist_if_necessary"):
             f"{b.shape[-1]}")
     if p < 0:
         raise RuntimeError("cdist only supports non-negative p values")
+    _no_half("cdist", x1, "cdist")
     diff = x1.unsqueeze(-2) - x2.unsqueeze(-3)
     return norm(diff, p, -1)

@@ -326,7 +326,7 @@ def _accumulate(out, key, vals):
         inner = out.shape[1:]
         n_in = int(np.prod(inner, dtype=np.int64))
         v = np.broadcast_to(vals, key[0].shape + inner).reshape(idx.size, n_in)
-        if out.dtype.kind == "f" and out.dtype.itemsize >= 4 and n_in <= 64:
+        if _dt.np_is_floating(out.dtype) and out.dtype.itemsize >= 4 and n_in <= 64:
             flat = (idx[:, None] * n_in + np.arange(n_in)).reshape(-1)
             res = np.bincount(flat, weights=v.reshape(-1), minlength=out.size)
             out += res.reshape(out.shape).astype(out.dtype, copy=False)
@@ -994,7 +994,7 @@ class ScatterReduce(Op):
                     cnt += 1
                 cnt = np.maximum(cnt, 1)
                 self.count = cnt
-                if out.dtype.kind == "f":
+                if _dt.np_is_floating(out.dtype):
                     out = (out / cnt).astype(out.dtype)
                 else:
                     out = np.floor_divide(out, cnt).astype(out.dtype)
@@ -1044,11 +1044,11 @@ class ScatterReduce(Op):
 
 
 def _lowest(dt):
-    return -np.inf if dt.kind == "f" else (np.iinfo(dt).min if dt.kind in "iu" else False)
+    return -np.inf if _dt.np_is_floating(dt) else (np.iinfo(dt).min if dt.kind in "iu" else False)
 
 
 def _highest(dt):
-    return np.inf if dt.kind == "f" else (np.iinfo(dt).max if dt.kind in "iu" else True)
+    return np.inf if _dt.np_is_floating(dt) else (np.iinfo(dt).max if dt.kind in "iu" else True)
 
 
 def scatter_reduce(input, dim, index, src, reduce, *, include_self=True, out=None):

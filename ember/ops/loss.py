@@ -20,7 +20,7 @@ import numpy as np
 from .. import dtypes as _dt
 from .._tensor import Tensor
 from .activation import log_softmax, logsigmoid, softmax
-from .math import _const, _need
+from .math import _const, _need, _no_half
 from .registry import Op, apply
 
 __all__ = [
@@ -676,6 +676,7 @@ def multi_margin_loss(input, target, p=1, margin=1.0, weight=None, size_average=
     t = td.reshape(nframe).astype(np.int64)
     if t.size and (t.min() < 0 or t.max() >= dim):
         raise RuntimeError("target out of range")
+    _no_half("multi_margin_loss_cpu_kernel", input, "multi_margin_loss")
     x = input.reshape(nframe, dim)
     xt = x.gather(1, _const(t[:, None], input))
     z = x - xt + margin
@@ -707,6 +708,8 @@ def multilabel_margin_loss(input, target, size_average=None, reduce=None, reduct
     t = td.reshape(nframe, dim).astype(np.int64)
     if t.size and (t.min() < -1 or t.max() >= dim):
         raise RuntimeError("argument #2 'target' is out of range")
+    _no_half("multilabel_margin_loss_forward_out_frame", input,
+             "multilabel_margin_loss")
     # a target row is read up to its first -1
     stop = np.cumsum(t < 0, axis=1) > 0
     valid = ~stop                               # (n, j) target slot j is used
@@ -951,6 +954,7 @@ def ctc_loss(log_probs, targets, input_lengths, target_lengths, blank=0, reducti
         if il[b] > T:
             raise RuntimeError(f"Expected input_lengths to have value at most {T}, but got value "
                                f"{il[b]} (while checking arguments for ctc_loss_allocate_outputs)")
+    _no_half("ctc_loss_cpu", lp, "ctc_loss")
     td = targets._data.astype(np.int64)
     S = int(tl.max()) if N else 0
     if unbatched:

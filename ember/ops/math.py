@@ -21,7 +21,15 @@ from numpy.polynomial import chebyshev as _cheb
 from .. import dtypes as _dt
 from .._tensor import Tensor
 from .elementwise import _out
-from .registry import Op, _result_dtype, apply, apply_inplace, promote_float, promote_same
+from .registry import (
+    Op,
+    _result_dtype,
+    apply,
+    apply_inplace,
+    promote_float,
+    promote_same,
+    promote_same_scalar_t,
+)
 
 _make = Tensor._make
 _ndarray = np.ndarray
@@ -214,8 +222,20 @@ def _not_impl(kernel: str, a) -> None:
     raise NotImplementedError(f'"{kernel}" not implemented for \'{tn}\'')
 
 
+def _no_half(kernel: str, t: Tensor, autocast_op: str | None = None) -> None:
+    """torch's CPU kernel ``kernel`` has no float16/bfloat16 version (unless autocast casts
+    the inputs of ``autocast_op`` to float32 first)."""
+    a = t._data
+    if a.dtype in _dt.HALF_NP:
+        if autocast_op is not None:
+            from ..amp.autocast_mode import casts
+            if casts(autocast_op, t):
+                return
+        _not_impl(kernel, a)
+
+
 def _is_float(a) -> bool:
-    return a.dtype.kind in "fc" or a.dtype == _dt.bfloat16.np
+    return _dt.np_is_inexact(a.dtype)
 
 
 def _check_zero_div(b) -> None:
@@ -256,7 +276,7 @@ def _unary(opname, fwd, bwd=None, *, promote=promote_float, save_in=True, save_o
 
 
 def _fwd_sigmoid(a):
-    if a.dtype.kind != "f" or a.dtype.itemsize < 4:
+    if not _dt.np_is_floating(a.dtype) or a.dtype.itemsize < 4:
         return _sigmoid_np(a.astype(np.float32)).astype(a.dtype)
     return _sigmoid_np(a)
 
@@ -368,9 +388,10 @@ class Logit(Op):
 
     def forward(self, a, eps=None):
         self.eps = eps
+        x = _dt.np_opmath(a)
         if eps is not None:
-            a = np.clip(a, eps, 1 - eps)
-        return np.log(a / (1 - a))
+            x = np.clip(x, eps, 1 - eps)
+        return np.log(x / (1 - x)).astype(a.dtype, copy=False)
 
     def backward(self, g):
         (x,) = self._unpack()
@@ -450,7 +471,7 @@ _INT_OF = {2: np.int16, 4: np.int32, 8: np.int64}
 
 def _maskable(a, c) -> bool:
     return (isinstance(a, np.ndarray) and a.ndim > 0
-            and (a.dtype.kind == "f" or a.dtype == _dt.bfloat16.np)
+            and _dt.np_is_floating(a.dtype)
             and isinstance(c, np.ndarray) and c.ndim > 0
             and np.broadcast_shapes(a.shape, c.shape) == a.shape)
 
@@ -566,7 +587,7 @@ class Fmin(Fmax):
 
 class Fmod(Op):
     name = "fmod"
-    promote = staticmethod(promote_same)
+    promote = staticmethod(promote_same_scalar_t)
     save = (0, 1)
 
     def forward(self, a, b):
@@ -592,7 +613,7 @@ class Remainder(Fmod):
 class RemainderScalarSelf(Op):
     name = "remainder_scalar_self"
     _bw_name = "RemainderBackward1"
-    promote = staticmethod(promote_same)
+    promote = staticmethod(promote_same_scalar_t)
 
     def forward(self, a, b):
         _check_zero_div(b)

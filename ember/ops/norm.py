@@ -414,6 +414,9 @@ def local_response_norm(input, size, alpha=1e-4, beta=0.75, k=1.0):
                          f"input (got {nd} dimensions)")
     if input._data.size == 0:
         return input
+    if nd > 3:  # torch pools 4D+ inputs with avg_pool3d, which has no half CPU kernel
+        from .math import _no_half
+        _no_half("avg_pool3d_out_frame", input, "avg_pool3d")
     shape = input._data.shape
     sq = input * input
     sq = sq.reshape(shape[0], shape[1], -1)

@@ -526,6 +526,9 @@ def _avg_pool(nd, input, kernel_size, stride, padding, ceil_mode, count_include_
     if input._data.dtype.kind in "iub":
         from .math import _not_impl
         _not_impl(f"avg_pool{nd}d", input._data)
+    if nd == 3:  # torch's CPU avg_pool3d has no float16/bfloat16 kernel
+        from .math import _no_half
+        _no_half("avg_pool3d_out_frame", input, "avg_pool3d")
     if any(s <= 0 for s in st):
         raise RuntimeError("stride should not be zero")
     if any(p > k // 2 for p, k in zip(pad, ks)):

@@ -216,7 +216,7 @@ class _PowS(Op):
     def forward(self, a, p):
         self.p = p
         with np.errstate(divide="ignore", invalid="ignore"):
-            return np.power(a, a.dtype.type(p)) if a.dtype.kind == "f" else np.power(a, p)
+            return np.power(a, a.dtype.type(p)) if _dt.np_is_floating(a.dtype) else np.power(a, p)
 
     def backward(self, g):
         (a,) = self._unpack()
@@ -278,7 +278,7 @@ class Sum(Op):
         self.keep_shape = _grad_shape(a.shape, axes, keepdim)
         out_dt = _int_out(a, dtype)
         acc = _acc(out_dt)
-        if a.dtype != acc and a.dtype.kind in "fc":
+        if a.dtype != acc and _dt.np_is_inexact(a.dtype):
             a = a.astype(acc)
         return np.asarray(a.sum(axis=axes, keepdims=keepdim, dtype=acc)).astype(out_dt,
                                                                                 copy=False)
@@ -295,7 +295,7 @@ class NanSum(Op):
         self.keep_shape = _grad_shape(a.shape, axes, keepdim)
         out_dt = _int_out(a, dtype)
         acc = _acc(out_dt)
-        if a.dtype.kind in "fc":
+        if _dt.np_is_inexact(a.dtype):
             self.mask = ~np.isnan(a)
             return np.asarray(np.nansum(a.astype(acc, copy=False), axis=axes, keepdims=keepdim)
                               ).astype(out_dt, copy=False)
@@ -335,7 +335,7 @@ class NanMean(Op):
     name = "nanmean"
 
     def forward(self, a, dim=None, keepdim=False, dtype=None):
-        if a.dtype.kind not in "fc":
+        if not _dt.np_is_inexact(a.dtype):
             raise RuntimeError(
                 "nanmean(): expected input to have floating point or complex dtype but got "
                 f"{_tname(a.dtype)}")
@@ -386,7 +386,7 @@ class Prod(Op):
         self.keep_shape = _grad_shape(a.shape, axes, keepdim)
         out_dt = _int_out(a, dtype)
         acc = _acc(out_dt)
-        self.has_zero = a.dtype.kind in "fc" and bool((a == 0).any())
+        self.has_zero = _dt.np_is_inexact(a.dtype) and bool((a == 0).any())
         return np.asarray(np.prod(a.astype(acc, copy=False), axis=axes, keepdims=keepdim)
                           ).astype(out_dt, copy=False)
 
@@ -640,7 +640,7 @@ class _VarStd(Op):
     save_out = True
 
     def forward(self, a, dim=None, correction=1, keepdim=False, take_sqrt=False):
-        if a.dtype.kind not in "fc":
+        if not _dt.np_is_inexact(a.dtype):
             raise RuntimeError("std and var only support floating point and complex dtypes")
         axes = _dims(dim, a.ndim)
         self.axes = axes
@@ -716,7 +716,7 @@ class VectorNorm(Op):
     save_out = True
 
     def forward(self, a, ord=2, dim=None, keepdim=False, dtype=None):  # noqa: A002
-        if a.dtype.kind not in "fc":
+        if not _dt.np_is_inexact(a.dtype):
             raise RuntimeError("linalg.vector_norm: Expected a floating point or complex "
                                f"tensor as input. Got {_tname(a.dtype)}")
         axes = _dims(dim, a.ndim)
@@ -864,7 +864,7 @@ class CumProd(Op):
             self.dim = None
             return a.astype(out_dt)
         self.dim = d
-        self.has_zero = a.dtype.kind in "fc" and bool((a == 0).any())
+        self.has_zero = _dt.np_is_inexact(a.dtype) and bool((a == 0).any())
         return np.cumprod(a.astype(_acc(out_dt), copy=False), axis=d).astype(out_dt,
                                                                             copy=False)
 
@@ -930,12 +930,12 @@ class _CumExtreme(Op):
         shp[d] = a.shape[d]
         ar = np.arange(a.shape[d]).reshape(shp)
         hit = x == acc
-        if x.dtype.kind == "f":
+        if _dt.np_is_floating(x.dtype):
             hit |= np.isnan(x)
             nanseen = np.logical_or.accumulate(np.isnan(x), axis=d)
             acc = np.where(nanseen, np.nan, acc).astype(x.dtype)
         idx = np.maximum.accumulate(np.where(hit, ar, -1), axis=d).astype(np.int64)
-        if x.dtype.kind == "f" and np.isnan(x).any():
+        if _dt.np_is_floating(x.dtype) and np.isnan(x).any():
             first_nan = np.where(np.isnan(x), ar, a.shape[d])
             fn = np.minimum.accumulate(first_nan, axis=d)
             idx = np.where(nanseen, fn, idx)
@@ -1029,6 +1029,8 @@ def _sort_key(x, descending):
     """An array whose ascending stable argsort gives ``x``'s order (NaN as largest)."""
     if x.dtype == np.bool_:
         x = x.view(np.uint8)
+    elif x.dtype == _dt.BF16_NP:  # ml_dtypes' sort does not put NaN last; float32 is exact
+        x = x.astype(np.float32)
     if not descending:
         return x
     if x.dtype.kind in "iu":
@@ -1043,7 +1045,7 @@ def _sort_key(x, descending):
 
 def _argsort(x, axis, descending, stable=True):
     key = _sort_key(x, descending)
-    if descending and x.dtype.kind == "f" and np.isnan(x).any():
+    if descending and _dt.np_is_floating(x.dtype) and np.isnan(x).any():
         # NaN first, then descending values; stable among ties
         nan = ~np.isnan(x)
         order1 = np.argsort(key, axis=axis, kind="stable")
@@ -1123,7 +1125,7 @@ def topk(input, k, dim=-1, largest=True, sorted=True, *, out=None):  # noqa: A00
         raise RuntimeError("selected index k out of range")
     if a.ndim == 0:
         return _select(_TopkSel, input, np.zeros((), np.int64), 0, False, "topk")
-    if 0 < k and 4 * k < n and not (a.dtype.kind == "f" and np.isnan(a).any()):
+    if 0 < k and 4 * k < n and not (_dt.np_is_floating(a.dtype) and np.isnan(a).any()):
         key = _sort_key(a, largest)
         part = np.argpartition(key, k - 1, axis=d)
         part = np.take(part, np.arange(k), axis=d)
@@ -1160,7 +1162,7 @@ def kthvalue(input, k, dim=-1, keepdim=False, *, out=None):
 def _median_idx(a, d, ignore_nan):
     order = _argsort(a, d, False)
     n = a.shape[d]
-    if a.dtype.kind == "f":
+    if _dt.np_is_floating(a.dtype):
         isn = np.isnan(a)
         cnt_nan = isn.sum(axis=d, keepdims=True)
     else:
@@ -1189,8 +1191,8 @@ class _MedianFull(Op):
     def forward(self, a, ignore_nan=False):
         flat = a.reshape(-1)
         if flat.size == 0:
-            return np.asarray(np.nan, dtype=a.dtype) if a.dtype.kind == "f" else np.zeros(
-                (), a.dtype)
+            return (np.asarray(np.nan, dtype=a.dtype) if _dt.np_is_floating(a.dtype) else
+                    np.zeros((), a.dtype))
         i = _median_idx(flat, 0, ignore_nan)
         return np.asarray(flat[i[0]])
 

@@ -505,6 +505,20 @@ def _half_with_scalar(args, arrays, half):
     return arrays
 
 
+def promote_same_scalar_t(args, arrays):
+    """As ``promote_same``, but a Python scalar meeting a float16/bfloat16 tensor is rounded
+    to that type (torch's remainder/fmod kernels take it as ``scalar_t``, not float32)."""
+    out = promote_same(args, arrays)
+    if out.__class__ is tuple:
+        out, half = arrays, out[1]
+    else:
+        half = next((x.dtype for x in out if isinstance(x, _ndarray) and x.dtype in _dt.HALF_NP),
+                    None)
+        if half is None:
+            return out
+    return [half.type(x) if x.__class__ is float or x.__class__ is int else x for x in out]
+
+
 def promote_float(args, arrays):
     """As ``promote_same``, then integers and bools go to the default float dtype."""
     rt = _result_dtype(args)
@@ -513,6 +527,8 @@ def promote_float(args, arrays):
     for a, arr in zip(args, arrays):
         if isinstance(a, Tensor) and arr.dtype != rt.np:
             return _cast_to(args, arrays, rt)
+    if rt.itemsize == 2 and rt._kind == 2:
+        return _half_with_scalar(args, arrays, rt)
     return arrays
 
 

@@ -15,6 +15,7 @@ import math as _m
 
 import numpy as np
 
+from .. import dtypes as _dt
 from ..amp.autocast_mode import autocast_composite
 from .pooling import SepLinear, adaptive_avg_pool1d, adaptive_avg_pool2d, adaptive_avg_pool3d
 from .registry import Op, apply
@@ -214,11 +215,13 @@ def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corne
         pre = "UpsampleNearestExact" if exact else "UpsampleNearest"
         return apply(Gather1d, input, idxs=idxs, bw_name=f"{pre}{dim}DBackward0")
     dt = input._data.dtype
-    if dt.kind not in "f" and dt.name != "bfloat16":
+    if not _dt.np_is_floating(dt):
         from .math import _not_impl
         _not_impl(f"upsample_{mode}{dim}d_out_frame", input._data)
     ft = np.float64 if dt == np.float64 else np.float32
     if antialias:
+        from .math import _no_half
+        _no_half("compute_index_ranges_weights", input)
         mats = tuple(_aa_matrix(s, o, mode, ft, c) for s, o, c in zip(sp, osz, sc))
         name = f"Upsample{'Bicubic' if mode == 'bicubic' else 'Bilinear'}2DAaBackward0"
     elif mode == "bicubic":
@@ -362,19 +365,28 @@ def _reflect(c, twice_low, twice_high):
     return _where_c(even, extra + mn, -extra + (span + mn))
 
 
+def _clip_coord(c, size):
+    """``c.clamp(0, size - 1)``, but as torch's clip_coordinates_set_grad the borders count
+    as out of bounds for the gradient (zero there, not passed through)."""
+    from .math import _where_c
+    cd = c._data
+    inside = (cd > 0) & (cd < size - 1)
+    return _where_c(inside, c, _const_like(np.clip(cd, 0, size - 1), c))
+
+
 def _grid_coord(c, size, padding_mode, align_corners):
     if align_corners:
         c = (c + 1) * ((size - 1) / 2)
     else:
         c = ((c + 1) * size - 1) / 2
     if padding_mode == "border":
-        c = c.clamp(0, size - 1)
+        c = _clip_coord(c, size)
     elif padding_mode == "reflection":
         if align_corners:
             c = _reflect(c, 0, 2 * (size - 1))
         else:
             c = _reflect(c, -1, 2 * size - 1)
-        c = c.clamp(0, size - 1)
+        c = _clip_coord(c, size)
     return c
 
 

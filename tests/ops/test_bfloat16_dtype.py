@@ -10,6 +10,9 @@ import ember
 
 CASES = {
     "cosine_similarity": lambda L, a, b: L.nn.functional.cosine_similarity(a, b),
+    "pairwise_distance": lambda L, a, b: L.nn.functional.pairwise_distance(a, b),
+    "pairwise_distance_p1": lambda L, a, b: L.nn.functional.pairwise_distance(a, b, p=1.0),
+    "vector_norm": lambda L, a, b: L.linalg.vector_norm(a - b, dim=1),
 }
 
 
