@@ -37,7 +37,7 @@ class LinAlgError(RuntimeError):
     """Raised for singular matrices / failed factorizations (torch.linalg.LinAlgError)."""
 
 
-_LOW = (np.dtype(np.float16), _dt.bfloat16.np)
+_LOW = _dt.HALF_NP
 
 
 def _const(arr, like) -> Tensor:

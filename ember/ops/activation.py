@@ -32,7 +32,7 @@ __all__ = [
 
 _SELU_ALPHA = 1.6732632423543772848170429916717
 _SELU_SCALE = 1.0507009873554804934193349852946
-_HALF_DT = (np.dtype(np.float16), _dt.bfloat16.np)
+_HALF_DT = _dt.HALF_NP
 
 _f32 = _dt.np_opmath
 

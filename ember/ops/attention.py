@@ -23,7 +23,7 @@ from .registry import Op, apply
 __all__ = ["scaled_dot_product_attention", "multi_head_attention_forward"]
 
 _make = Tensor._make
-_HALF = (np.dtype(np.float16), _dt.bfloat16.np)
+_HALF = _dt.HALF_NP
 
 
 def _causal(L, S):

@@ -34,7 +34,7 @@ _as_strided = np.lib.stride_tricks.as_strided
 
 def _half_types():
     from .. import dtypes as _dt
-    return (np.dtype(np.float16), _dt.bfloat16.np)
+    return _dt.HALF_NP
 
 
 _HALF = _half_types()

@@ -17,7 +17,7 @@ __all__ = [
     "det", "logdet", "slogdet", "inverse", "matrix_power", "pinverse",
 ]
 
-_LOW = (np.dtype(np.float16), _dt.bfloat16.np)
+_LOW = _dt.HALF_NP
 _SHORT = {"float32": "float", "float64": "double", "float16": "c10::Half",
           "bfloat16": "c10::BFloat16", "int64": "long int", "int32": "int",
           "complex64": "c10::complex<float>", "complex128": "c10::complex<double>"}

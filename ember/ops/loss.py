@@ -32,7 +32,7 @@ __all__ = [
     "poisson_nll_loss", "gaussian_nll_loss", "ctc_loss",
 ]
 
-_HALF_DT = (np.dtype(np.float16), _dt.bfloat16.np)
+_HALF_DT = _dt.HALF_NP
 _I64 = np.dtype(np.int64)
 _U8 = np.dtype(np.uint8)
 _REDUCTIONS = ("none", "mean", "sum")

@@ -16,7 +16,7 @@ from .registry import Op, apply
 
 __all__ = ["linear", "bilinear"]
 
-_LOW = (np.dtype(np.float16), _dt.bfloat16.np)
+_LOW = _dt.HALF_NP
 _TNAME = {"float32": "Float", "float64": "Double", "float16": "Half", "bfloat16": "BFloat16",
           "complex64": "ComplexFloat", "complex128": "ComplexDouble", "int64": "Long",
           "int32": "Int", "int16": "Short", "int8": "Char", "uint8": "Byte", "bool": "Bool"}

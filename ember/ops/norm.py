@@ -24,7 +24,7 @@ __all__ = [
     "rms_norm", "normalize",
 ]
 
-_HALF_DT = (np.dtype(np.float16), _dt.bfloat16.np)
+_HALF_DT = _dt.HALF_NP
 _make = Tensor._make
 
 

@@ -19,6 +19,7 @@ import math as _m
 
 import numpy as np
 
+from .. import dtypes as _dt
 from .registry import Op, apply
 
 __all__ = [
@@ -34,12 +35,7 @@ __all__ = [
 _as_strided = np.lib.stride_tricks.as_strided
 
 
-def _half():
-    from .. import dtypes as _dt
-    return (np.dtype(np.float16), _dt.bfloat16.np)
-
-
-_HALF = _half()
+_HALF = _dt.HALF_NP
 
 
 def _need(node, i) -> bool:
@@ -59,7 +55,7 @@ def _ntuple(v, n, name="kernel_size"):
 
 
 def _lowest(dt):
-    if dt.kind == "f" or dt in _HALF:
+    if _dt.np_is_floating(dt):
         return -np.inf
     if dt.kind == "b":
         return False
@@ -149,7 +145,7 @@ def _first_max(views, out):
     it = np.int8 if len(views) <= 127 else np.int32
     li = np.zeros(out.shape, it)
     rem = np.ones(out.shape, bool)
-    nan_out = np.isnan(out) if out.dtype.kind == "f" else None
+    nan_out = np.isnan(out) if _dt.np_is_floating(out.dtype) else None
     if nan_out is not None and not nan_out.any():
         nan_out = None
     for j, vk in enumerate(views):

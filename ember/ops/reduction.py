@@ -28,7 +28,7 @@ __all__ = [
     "unique_consecutive", "return_types",
 ]
 
-_LOW = (np.dtype(np.float16), _dt.bfloat16.np)
+_LOW = _dt.HALF_NP
 _pysum = builtins.sum
 _pymax = builtins.max
 _pymin = builtins.min

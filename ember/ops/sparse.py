@@ -12,6 +12,7 @@ from __future__ import annotations
 import numpy as np
 
 from .._tensor import Tensor
+from ..dtypes import np_is_floating
 from .registry import Op, apply
 
 __all__ = ["embedding", "embedding_bag", "one_hot"]
@@ -152,7 +153,7 @@ def embedding_bag(input, weight, offsets=None, max_norm=None, norm_type=2,
                   include_last_offset=False, padding_idx=None):
     from .creation import zeros
     from .indexing import index_add, scatter_reduce
-    if weight._data.dtype == np.int64 and input._data.dtype.kind == "f":
+    if weight._data.dtype == np.int64 and np_is_floating(input._data.dtype):
         import warnings
         warnings.warn("Argument order of nn.functional.embedding_bag was changed. Usage "
                       "`embedding_bag(weight, input, ...)` is deprecated, and should now be "
