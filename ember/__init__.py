@@ -58,6 +58,12 @@ from . import distributed, multiprocessing
 from .autograd.function import Function
 from .amp import autocast, is_autocast_enabled, get_autocast_dtype, set_autocast_enabled
 from . import amp, cpu
+from . import ao, quantization
+from .ao.quantization._qtensor import (
+    qint8, quint8, qint32, qscheme, per_tensor_affine, per_channel_affine, per_tensor_symmetric,
+    per_channel_symmetric, per_channel_affine_float_qparams, quantize_per_tensor,
+    quantize_per_channel, quantize_per_tensor_dynamic, dequantize,
+)
 
 __version__ = "0.1.0"
 from .serialization import save, load

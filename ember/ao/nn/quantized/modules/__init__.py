@@ -1,0 +1,5 @@
+"""Quantized module building blocks (``torch.ao.nn.quantized.modules``)."""
+
+from .linear import LinearPackedParams
+
+__all__ = ["LinearPackedParams"]
