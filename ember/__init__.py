@@ -54,6 +54,7 @@ from . import linalg, nn, optim
 from . import utils
 from . import autograd, cuda, backends
 from . import profiler
+from . import jit
 from . import distributed, multiprocessing
 from .autograd.function import Function
 from .amp import autocast, is_autocast_enabled, get_autocast_dtype, set_autocast_enabled
