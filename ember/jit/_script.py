@@ -237,7 +237,20 @@ _KEEP_OURS = {"forward", "__init__", "__dict__", "__weakref__", "__module__", "_
               "__constants__", "graph", "code", "save", "__slotnames__"}
 
 
-def _shell_type(cls) -> type:
+class _Method:
+    """A compiled/ignored/unused user method on a shell type (so that a user method named
+    like an ``nn.Module`` method, e.g. ``double``, wins as it does in torch)."""
+
+    def __init__(self, fn) -> None:
+        self.fn = fn
+
+    def __get__(self, obj, owner=None):
+        if obj is None:
+            return self.fn
+        return _wrap_method(obj, self.fn)
+
+
+def _shell_type(cls, exposed=None) -> type:
     """The ``RecursiveScriptModule`` subclass for scripted ``cls`` modules.
 
     Python looks special methods (``__iter__``, ``__len__``...) up on the type, so
@@ -254,6 +267,9 @@ def _shell_type(cls) -> type:
             for name, v in vars(klass).items():
                 if name in _DUNDERS or (not user and name not in _KEEP_OURS):
                     ns[name] = v
+                elif user and exposed and name in exposed and name != "forward" \
+                        and inspect.isfunction(v):
+                    ns[name] = _Method(v)
         t = type("RecursiveScriptModule", (RecursiveScriptModule,), ns) if ns else \
             RecursiveScriptModule
         _SHELL_TYPES[cls] = t
@@ -302,7 +318,7 @@ def _script_module(mod: nn.Module, memo: dict):
         exposed, compiled = _compile_plan(cls)
     else:
         exposed, compiled = None, ["forward"]
-    shell = object.__new__(_shell_type(cls))
+    shell = object.__new__(_shell_type(cls, exposed))
     nn.Module.__init__(shell)
     memo[id(mod)] = shell
     d = shell.__dict__

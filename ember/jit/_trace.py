@@ -15,7 +15,9 @@ entry points that bypass the dispatcher:
   ``TracerWarning`` (the value becomes a constant, control flow is frozen), as torch;
 - ``registry._write`` (the in-place write) so ``x.add_(y)`` rebinds ``x`` to the
   node's output and writes to inputs or attributes are kept as ``aten::copy_``;
-- ``ember.ops.shape._size_args`` keeps ``TracedInt``s in ``view``/``reshape`` sizes;
+- ``ember.ops.shape._size_args`` keeps ``TracedInt``s in ``view``/``reshape`` sizes, and
+  ``reshape``/``flatten`` (module functions and Tensor methods) keep ``-1`` and traced
+  sizes in the recorded shape instead of resolving them to the traced numbers;
 - dropout, whose random mask is drawn outside the dispatcher, is recorded as one
   ``aten::dropout`` node that draws a fresh mask on every run.
 
@@ -343,6 +345,44 @@ def _traced_shape(self):
     return _traced_size(self)
 
 
+def _reshape_keep(input, shape: tuple) -> Tensor:
+    """``reshape`` keeping ``TracedInt``s and ``-1`` in the recorded shape (ember's
+    ``reshape`` resolves ``-1`` from the traced numel, which would freeze the batch)."""
+    from ..ops.registry import apply
+    from ..ops.shape import Reshape, View, _infer_size
+    static = _infer_size(tuple(int(s) for s in shape), input._data.size)
+    if static == input._data.shape:
+        return apply(View, input, shape=shape)
+    try:
+        input._data.reshape(static, copy=False)
+    except ValueError:
+        return apply(Reshape, input, shape=shape)
+    return apply(View, input, shape=shape)
+
+
+def _make_traced_reshape(orig):
+    def reshape(input, *shape):
+        from ..ops import shape as _shape
+        sizes = _shape._size_args(shape)
+        if not any(s.__class__ is TracedInt for s in sizes):
+            return orig(input, *shape)
+        return _reshape_keep(input, sizes)
+    return reshape
+
+
+def _make_traced_flatten(orig):
+    def flatten(input, start_dim=0, end_dim=-1):
+        nd = input._data.ndim
+        if nd == 0 or _Active.state is None:
+            return orig(input, start_dim, end_dim)
+        s, e = _wrap_dim(start_dim, nd), _wrap_dim(end_dim, nd)
+        if s >= e or input._data.size == 0:
+            return orig(input, start_dim, end_dim)
+        shp = _traced_size(input)
+        return _reshape_keep(input, tuple(shp[:s]) + (-1,) + tuple(shp[e + 1:]))
+    return flatten
+
+
 class _Patches:
     """Install / remove the tracing wrappers (see NOTE [how tracing works])."""
 
@@ -396,6 +436,15 @@ class _Patches:
                 return tuple(s if s.__class__ is TracedInt else int(s) for s in size)
             return orig_size_args(size)
         _shape._size_args = size_args
+        import ember as _ember
+        self.replaced = []
+        for n, make in (("reshape", _make_traced_reshape), ("flatten", _make_traced_flatten)):
+            orig = _shape.__dict__[n]
+            fn = make(orig)
+            for owner in (_shape, _ember, Tensor):
+                if owner.__dict__.get(n) is orig:
+                    setattr(owner, n, fn)
+                    self.replaced.append((owner, n, orig))
         _reg.push_hook(st.hook)
         _Active.state = st
         return self
@@ -405,6 +454,8 @@ class _Patches:
         from ..ops import shape as _shape
         _Active.state = None
         _shape._size_args = self.orig_size_args
+        for owner, n, orig in self.replaced:
+            setattr(owner, n, orig)
         _reg.pop_hook(self.st.hook)
         _dropout._dropout_impl = self.orig_drop
         _reg._write = self.orig_write
