@@ -1,8 +1,10 @@
 """DDP benchmark (the distributed issue): the spec's CNN under DistributedDataParallel.
 
 Measures, each in fresh processes with 1 BLAS thread per process and batch 64 per rank:
-* ember, 1 process (no DDP): time per training step;
-* ember, 2 ranks under ``ember-run`` (MPI engine): time per DDP step;
+* ember, 2 ranks under ``ember-run`` (MPI engine): time per DDP step, and in alternating
+  blocks of the same job rank 0 alone (plain model, rank 1 asleep): the 1-process step
+  measured in the same minutes, which the efficiency uses (the machine's speed drifts);
+* ember, 1 process (no DDP) in its own run, for reference;
 * torch, 1 process and 2 ranks (gloo backend, ``torch.multiprocessing``).
 Prints (a) ember's weak-scaling efficiency = 1-process step / 2-rank step (target >= 0.85)
 and (b) ember's 2-rank step / torch's 2-rank step (target <= 1.5).
@@ -32,21 +34,29 @@ def _model(nn):
         nn.Flatten(), nn.Linear(32 * 7 * 7, 128), nn.ReLU(), nn.Linear(128, 10))
 
 
-def _time_steps(lib, model, steps: int, sync=None) -> float:
+def _stepper(lib, model):
     import numpy as np
     rng = np.random.default_rng(0)
     x = lib.tensor(rng.standard_normal((64, 1, 28, 28)).astype(np.float32))
     y = lib.tensor(rng.integers(0, 10, 64))
     opt = lib.optim.Adam(model.parameters(), lr=1e-3)
     loss_fn = lib.nn.CrossEntropyLoss()
+
+    def step():
+        opt.zero_grad()
+        loss_fn(model(x), y).backward()
+        opt.step()
+    return step
+
+
+def _time_steps(lib, model, steps: int, sync=None) -> float:
+    step = _stepper(lib, model)
     times = []
     for i in range(steps + 5):
         if sync:
             sync()
         t0 = time.perf_counter()
-        opt.zero_grad()
-        loss_fn(model(x), y).backward()
-        opt.step()
+        step()
         if i >= 5:
             times.append(time.perf_counter() - t0)
     return statistics.median(times)
@@ -59,15 +69,41 @@ def _single(lib_name: str, steps: int) -> None:
     print(json.dumps({"t": _time_steps(lib, _model(lib.nn), steps)}))
 
 
-def _ember_rank(steps: int) -> None:
+def _ember_rank(steps: int, block: int = 5) -> None:
+    """2-rank DDP steps, and -- in alternating blocks inside the same job -- rank 0 alone
+    running the plain model while rank 1 sleeps: the weak-scaling pair measured in the
+    same stretch of time (the machine's speed drifts by +-20 % between minutes)."""
     import ember
     import ember.distributed as dist
+    from ember.distributed import _mpi
     from ember.nn.parallel import DistributedDataParallel as DDP
     dist.init_process_group("mpi")
-    model = DDP(_model(ember.nn))
-    t = _time_steps(ember, model, steps, sync=dist.barrier)
-    if dist.get_rank() == 0:
-        print(json.dumps({"t": t}))
+    comm = _mpi.mpi().COMM_WORLD
+    rank = dist.get_rank()
+    solo = _stepper(ember, _model(ember.nn)) if rank == 0 else None
+    ddp = _stepper(ember, DDP(_model(ember.nn)))
+    t1, t2 = [], []
+    for _ in range(-(-steps // block)):
+        dist.barrier()
+        if rank == 0:  # alone: the other rank sleeps (polling every 2 ms, ~0 CPU)
+            for i in range(block + 1):
+                t0 = time.perf_counter()
+                solo()
+                if i:
+                    t1.append(time.perf_counter() - t0)
+            comm.send(None, dest=1, tag=7)
+        else:
+            req = comm.irecv(source=0, tag=7)
+            while not req.Test():
+                time.sleep(0.002)
+        for i in range(block + 1):
+            dist.barrier()
+            t0 = time.perf_counter()
+            ddp()
+            if i:
+                t2.append(time.perf_counter() - t0)
+    if rank == 0:
+        print(json.dumps({"t": statistics.median(t2), "t1": statistics.median(t1)}))
     dist.destroy_process_group()
 
 
@@ -117,7 +153,8 @@ def _run(args: list[str], timeout: int = 600):
     other = None
     if c0 and c1:
         other = max(0.0, ((c1[0] - c0[0]) - (c1[1] - c0[1])) / os.sysconf("SC_CLK_TCK") / wall)
-    return json.loads([ln for ln in out.splitlines() if ln.startswith("{")][-1])["t"], other
+    res = json.loads([ln for ln in out.splitlines() if ln.startswith("{")][-1])
+    return (res["t"], res["t1"]) if "t1" in res else res["t"], other
 
 
 def main(argv=None) -> int:
@@ -152,30 +189,39 @@ def main(argv=None) -> int:
     # the configurations alternate round by round, so a slow spell of the machine lands
     # on all of them instead of biasing one ratio; medians over the rounds are reported
     got = {k: [] for k in cmds}
+    got["e1_in_job"] = []
     clean = []
     for r in range(a.rounds):
         others = []
         for k, c in cmds.items():
             t, other = _run(c)
+            if k == "e2":
+                t, t_solo = t
+                got["e1_in_job"].append(t_solo)
             got[k].append(t)
             others.append(other or 0.0)
         busy = max(others) > a.busy
         if not busy:
             clean.append(r)
-        print(f"round {r + 1}: ember 1 proc {got['e1'][-1] * 1e3:.2f} ms, 2-rank "
-              f"{got['e2'][-1] * 1e3:.2f} ms (eff {got['e1'][-1] / got['e2'][-1]:.2f}); torch "
-              f"1 proc {got['t1'][-1] * 1e3:.2f} ms, 2-rank {got['t2'][-1] * 1e3:.2f} ms; "
-              f"other processes used up to {max(others):.2f} cores"
-              + ("  (busy: left out)" if busy else ""), flush=True)
+        print(f"round {r + 1}: ember 2-rank {got['e2'][-1] * 1e3:.2f} ms, alone in the same "
+              f"job {got['e1_in_job'][-1] * 1e3:.2f} ms (eff "
+              f"{got['e1_in_job'][-1] / got['e2'][-1]:.2f}), 1 proc "
+              f"{got['e1'][-1] * 1e3:.2f} ms; torch 1 proc {got['t1'][-1] * 1e3:.2f} ms, "
+              f"2-rank {got['t2'][-1] * 1e3:.2f} ms; other processes used up to "
+              f"{max(others):.2f} cores" + ("  (busy: left out)" if busy else ""), flush=True)
     if clean:
         got = {k: [v[r] for r in clean] for k, v in got.items()}
         print(f"{len(clean)} of {a.rounds} rounds were quiet (other processes < {a.busy} "
               "cores); medians over those")
     else:
         print("WARNING: every round was disturbed by other processes; medians over all")
-    e1, e2, t1, t2 = (statistics.median(got[k]) for k in ("e1", "e2", "t1", "t2"))
-    print(f"ember: 1 process {e1 * 1e3:.2f} ms/step, 2-rank DDP {e2 * 1e3:.2f} ms/step, "
-          f"weak-scaling efficiency {e1 / e2:.2f} (target >= 0.85)")
+    e1, e1j, e2, t1, t2 = (statistics.median(got[k])
+                           for k in ("e1", "e1_in_job", "e2", "t1", "t2"))
+    print(f"ember: 2-rank DDP {e2 * 1e3:.2f} ms/step; 1 process alone, in alternating blocks "
+          f"of the same job {e1j * 1e3:.2f} ms/step -> weak-scaling efficiency {e1j / e2:.2f} "
+          "(target >= 0.85)")
+    print(f"       1 process in its own run {e1 * 1e3:.2f} ms/step (efficiency against it "
+          f"{e1 / e2:.2f}; minutes apart, so machine drift included)")
     print(f"torch: 1 process {t1 * 1e3:.2f} ms/step, 2-rank DDP (gloo) {t2 * 1e3:.2f} ms/step, "
           f"efficiency {t1 / t2:.2f}")
     print(f"ember 2-rank DDP / torch 2-rank DDP: {e2 / t2:.2f} (target <= 1.5)")
