@@ -97,6 +97,8 @@ def main(argv=None) -> float:
     ap.add_argument("--logdir", default="runs/mnist", help="TensorBoard log dir ('' = off)")
     ap.add_argument("--save", default="mnist_cnn.pth", help="where to save the state_dict")
     ap.add_argument("--progress", choices=["auto", "on", "off"], default="auto")
+    ap.add_argument("--amp", action="store_true",
+                    help="mixed precision: forward and loss under CPU bfloat16 autocast")
     args = ap.parse_args(argv)
 
     torch.manual_seed(args.seed)
@@ -123,7 +125,7 @@ def main(argv=None) -> float:
     writer = _writer(args.logdir)
     print(f"ember MNIST: {len(train_dataset)} training / {len(test_dataset)} test images, "
           f"{args.epochs} epochs, batch {args.batch_size}, Adam lr={args.lr}, "
-          f"{args.workers} workers")
+          f"{args.workers} workers" + (", bfloat16 autocast" if args.amp else ""))
     if writer is not None:
         images, _ = next(iter(test_loader))
         from ember.vision.utils import make_grid
@@ -137,8 +139,9 @@ def main(argv=None) -> float:
         it = _progress(train_loader, len(train_loader), f"epoch {epoch + 1}/{args.epochs}",
                        bar)
         for i, (inputs, labels) in enumerate(it):
-            outputs = model(inputs)
-            loss = criterion(outputs, labels)
+            with torch.autocast("cpu", dtype=torch.bfloat16, enabled=args.amp):
+                outputs = model(inputs)
+                loss = criterion(outputs, labels)
             optimizer.zero_grad()
             loss.backward()
             optimizer.step()
