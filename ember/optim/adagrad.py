@@ -5,9 +5,10 @@ from __future__ import annotations
 import numpy as np
 
 from .._tensor import Tensor
+from ..autograd.grad_mode import set_grad_enabled
+from . import _differentiable
 from .optimizer import (
     Optimizer,
-    _check_not_differentiable,
     _full_like,
     _real,
     _scalar_tensor,
@@ -40,7 +41,6 @@ class Adagrad(Optimizer):
                     "initial_accumulator_value": initial_accumulator_value,
                     "foreach": foreach, "maximize": maximize,
                     "differentiable": differentiable, "fused": fused}
-        _check_not_differentiable(differentiable)
         super().__init__(params, defaults)
         if fused:
             if differentiable:
@@ -70,6 +70,10 @@ class Adagrad(Optimizer):
         loss = self._closure_loss(closure)
         state = self.state
         for group in self.param_groups:
+            if group["differentiable"]:
+                with set_grad_enabled(True):
+                    _differentiable.adagrad(self, group)
+                continue
             lr = _to_scalar(group["lr"])
             wd = group["weight_decay"]
             lr_decay = group["lr_decay"]

@@ -5,10 +5,11 @@ from __future__ import annotations
 import numpy as np
 
 from .._tensor import Tensor
+from ..autograd.grad_mode import set_grad_enabled
+from . import _differentiable
 from .optimizer import (
     Optimizer,
     _check_capturable,
-    _check_not_differentiable,
     _real,
     _scalar_tensor,
     _to_scalar,
@@ -67,12 +68,12 @@ class Adam(Optimizer):
         if not ((isinstance(betas[0], float) and isinstance(betas[1], float))
                 or (isinstance(betas[0], Tensor) and isinstance(betas[1], Tensor))):
             raise ValueError("betas must be either both floats or both Tensors")
-        betas = tuple(_to_scalar(b) for b in betas)
+        if not differentiable:  # the differentiable step keeps tensor betas in the graph
+            betas = tuple(_to_scalar(b) for b in betas)
         defaults = {"lr": lr, "betas": betas, "eps": eps, "weight_decay": weight_decay,
                     "amsgrad": amsgrad, "maximize": maximize, "foreach": foreach,
                     "capturable": capturable, "differentiable": differentiable, "fused": fused,
                     "decoupled_weight_decay": decoupled_weight_decay}
-        _check_not_differentiable(differentiable)
         super().__init__(params, defaults)
         if fused:
             if differentiable:
@@ -91,6 +92,10 @@ class Adam(Optimizer):
         loss = self._closure_loss(closure)
         state = self.state
         for group in self.param_groups:
+            if group["differentiable"]:
+                with set_grad_enabled(True):
+                    _differentiable.adam(self, group)
+                continue
             beta1, beta2 = group["betas"]
             beta1 = _to_scalar(beta1)
             beta2 = _to_scalar(beta2)

@@ -5,11 +5,12 @@ from __future__ import annotations
 import numpy as np
 
 from .._tensor import Tensor
+from ..autograd.grad_mode import set_grad_enabled
+from . import _differentiable
 from .adam import _addcmul_sq_, _lerp_
 from .optimizer import (
     Optimizer,
     _check_capturable,
-    _check_not_differentiable,
     _real,
     _to_scalar,
     _zeros_like,
@@ -40,7 +41,6 @@ class RMSprop(Optimizer):
                     "centered": centered, "weight_decay": weight_decay,
                     "capturable": capturable, "foreach": foreach, "maximize": maximize,
                     "differentiable": differentiable}
-        _check_not_differentiable(differentiable)
         super().__init__(params, defaults)
 
     _group_defaults = {
@@ -52,6 +52,10 @@ class RMSprop(Optimizer):
         """Performs a single optimization step."""
         loss = self._closure_loss(closure)
         for group in self.param_groups:
+            if group["differentiable"]:
+                with set_grad_enabled(True):
+                    _differentiable.rmsprop(self, group)
+                continue
             lr = _to_scalar(group["lr"])
             alpha = group["alpha"]
             eps = group["eps"]

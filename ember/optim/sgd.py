@@ -5,7 +5,9 @@ from __future__ import annotations
 import numpy as np
 
 from .._tensor import Tensor
-from .optimizer import Optimizer, _check_not_differentiable, _real, _to_scalar
+from ..autograd.grad_mode import set_grad_enabled
+from . import _differentiable
+from .optimizer import Optimizer, _real, _to_scalar
 
 __all__ = ["SGD"]
 
@@ -31,7 +33,6 @@ class SGD(Optimizer):
                     "foreach": foreach, "differentiable": differentiable, "fused": fused}
         if nesterov and (momentum <= 0 or dampening != 0):
             raise ValueError("Nesterov momentum requires a momentum and zero dampening")
-        _check_not_differentiable(differentiable)
         super().__init__(params, defaults)
         if fused:
             self._step_supports_amp_scaling = True
@@ -50,6 +51,10 @@ class SGD(Optimizer):
         loss = self._closure_loss(closure)
         state = self.state
         for group in self.param_groups:
+            if group["differentiable"]:
+                with set_grad_enabled(True):
+                    _differentiable.sgd(self, group)
+                continue
             wd = _to_scalar(group["weight_decay"])
             momentum = group["momentum"]
             dampening = group["dampening"]

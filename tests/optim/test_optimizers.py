@@ -459,7 +459,7 @@ def test_complex_params():
 
 def test_differentiable_not_supported():
     with pytest.raises(NotImplementedError):
-        ember.optim.SGD(make_params(ember), lr=0.1, differentiable=True)
+        ember.optim.Rprop(make_params(ember), lr=0.1, differentiable=True)
 
 
 @pytest.mark.parametrize("name,kw", [("Adam", dict(lr=0.01)), ("SGD", dict(lr=0.05,
