@@ -20,7 +20,8 @@ from ._convert import convert_to_HWC, encode_png, make_np
 
 __all__ = ["scalar", "histogram", "histogram_raw", "make_histogram", "image", "make_image",
            "text", "hparams", "pr_curve", "pr_curve_raw", "compute_curve", "custom_scalars",
-           "audio", "tensor_proto", "half_to_int"]
+           "audio", "tensor_proto", "half_to_int", "image_boxes", "draw_boxes", "video",
+           "make_video", "mesh"]
 
 logger = logging.getLogger(__name__)
 
@@ -359,3 +360,144 @@ def compute_curve(labels, predictions, num_thresholds=None, weights=None):
     recall = tp / np.maximum(minimum, tp + fn)
     return np.stack((tp, fp, tn, fn, precision, recall))
 
+
+
+# --- images with boxes, video, mesh ---------------------------------------------------------
+
+def _draw_single_box(image, xmin, ymin, xmax, ymax, display_str, color="black",
+                     color_text="black", thickness=2):
+    """torch's box drawing (Pillow): the rectangle outline and a filled label tab."""
+    from PIL import ImageDraw, ImageFont
+
+    font = ImageFont.load_default()
+    draw = ImageDraw.Draw(image)
+    left, right, top, bottom = xmin, xmax, ymin, ymax
+    draw.line([(left, top), (left, bottom), (right, bottom), (right, top), (left, top)],
+              width=thickness, fill=color)
+    if display_str:
+        text_bottom = bottom
+        _left, _top, _right, _bottom = font.getbbox(display_str)
+        text_width, text_height = _right - _left, _bottom - _top
+        margin = np.ceil(0.05 * text_height)
+        draw.rectangle([(left, text_bottom - text_height - 2 * margin),
+                        (left + text_width, text_bottom)], fill=color)
+        draw.text((left + margin, text_bottom - text_height - margin), display_str,
+                  fill=color_text, font=font)
+    return image
+
+
+def draw_boxes(disp_image, boxes, labels=None):
+    """Draws ``boxes`` (N x 4, xyxy) in red on a PIL image, with optional labels."""
+    for i in range(boxes.shape[0]):
+        disp_image = _draw_single_box(disp_image, boxes[i, 0], boxes[i, 1], boxes[i, 2],
+                                      boxes[i, 3],
+                                      display_str=None if labels is None else labels[i],
+                                      color="Red")
+    return disp_image
+
+
+def image_boxes(tag, tensor_image, tensor_boxes, rescale=1, dataformats="CHW", labels=None):
+    """An image summary with bounding boxes drawn on it (needs Pillow, as torch)."""
+    import io as _io
+
+    from PIL import Image
+
+    arr = convert_to_HWC(make_np(tensor_image), dataformats)
+    boxes = make_np(tensor_boxes)
+    arr = (arr.astype(np.float32) * _scale_factor(arr)).clip(0, 255).astype(np.uint8)
+    height, width, channel = arr.shape
+    im = draw_boxes(Image.fromarray(arr), boxes, labels=labels)
+    im = im.resize((int(width * rescale), int(height * rescale)), Image.Resampling.LANCZOS)
+    buf = _io.BytesIO()
+    im.save(buf, format="PNG")
+    img = Summary.Image(height=height, width=width, colorspace=channel,
+                        encoded_image_string=buf.getvalue())
+    return Summary(value=[Summary.Value(tag=tag, image=img)])
+
+
+def _prepare_video(v: np.ndarray) -> np.ndarray:
+    """(N, T, C, H, W) -> (T, H', W', C): the batch tiled into a grid per frame (torch's
+    layout: the batch padded to a power of two, ``2**((bits(N)-1)//2)`` rows)."""
+    b, t, c, h, w = v.shape
+    if v.dtype == np.uint8:
+        v = np.float32(v) / 255.0
+
+    def is_power2(num):
+        return num != 0 and ((num & (num - 1)) == 0)
+
+    if not is_power2(v.shape[0]):
+        len_addition = int(2 ** v.shape[0].bit_length() - v.shape[0])
+        v = np.concatenate((v, np.zeros(shape=(len_addition, t, c, h, w))), axis=0)
+    n_rows = 2 ** ((b.bit_length() - 1) // 2)
+    n_cols = v.shape[0] // n_rows
+    v = np.reshape(v, (n_rows, n_cols, t, c, h, w))
+    v = np.transpose(v, axes=(2, 0, 4, 1, 5, 3))
+    return np.reshape(v, (t, n_rows * h, n_cols * w, c))
+
+
+def make_video(tensor: np.ndarray, fps):
+    """(T, H, W, C) uint8 frames -> ``Summary.Image`` holding an animated GIF.
+
+    torch encodes through moviepy; this uses Pillow (frame duration ``1000/fps`` ms,
+    looping forever).  Pillow merges consecutive identical frames into one longer one."""
+    import io as _io
+
+    from PIL import Image
+
+    _t, h, w, c = tensor.shape
+    if c == 1:
+        frames = [Image.fromarray(f[:, :, 0], mode="L") for f in tensor]
+    elif c in (3, 4):
+        frames = [Image.fromarray(np.ascontiguousarray(f[:, :, :3])) for f in tensor]
+    else:
+        raise ValueError(f"video frames need 1, 3 or 4 channels, got {c}")
+    buf = _io.BytesIO()
+    frames[0].save(buf, format="GIF", save_all=True, append_images=frames[1:],
+                   duration=1000.0 / fps, loop=0)
+    return Summary.Image(height=h, width=w, colorspace=c, encoded_image_string=buf.getvalue())
+
+
+def video(tag, tensor, fps=4):
+    """A video summary: (N, T, C, H, W) floats in [0, 1] or uint8, as an animated GIF."""
+    arr = _prepare_video(make_np(tensor))
+    scale = _scale_factor(arr)
+    arr = (arr.astype(np.float32) * scale).clip(0, 255).astype(np.uint8)
+    return Summary(value=[Summary.Value(tag=tag, image=make_video(arr, fps))])
+
+
+def _get_json_config(config_dict) -> str:
+    import json
+    return "{}" if config_dict is None else json.dumps(config_dict, sort_keys=True)
+
+
+def _get_tensor_summary(name, display_name, description, tensor, content_type, components,
+                        json_config):
+    from tensorboard.plugins.mesh import metadata
+
+    arr = make_np(tensor)
+    tensor_metadata = metadata.create_summary_metadata(
+        name, display_name, content_type, components, list(arr.shape), description,
+        json_config=json_config)
+    proto = TensorProto(
+        dtype="DT_FLOAT", float_val=arr.reshape(-1).tolist(),
+        tensor_shape=TensorShapeProto(dim=[TensorShapeProto.Dim(size=arr.shape[0]),
+                                           TensorShapeProto.Dim(size=arr.shape[1]),
+                                           TensorShapeProto.Dim(size=arr.shape[2])]))
+    return Summary.Value(tag=metadata.get_instance_name(name, content_type), tensor=proto,
+                         metadata=tensor_metadata)
+
+
+def mesh(tag, vertices, colors, faces, config_dict, display_name=None, description=None):
+    """Mesh plugin summaries: one tensor value per given part (vertices, faces, colors),
+    each of shape (batch, n, 3), with the parts bitmask and the JSON ThreeJS config."""
+    from tensorboard.plugins.mesh import metadata
+    from tensorboard.plugins.mesh.plugin_data_pb2 import MeshPluginData
+
+    json_config = _get_json_config(config_dict)
+    tensors = [(vertices, MeshPluginData.VERTEX), (faces, MeshPluginData.FACE),
+               (colors, MeshPluginData.COLOR)]
+    tensors = [t for t in tensors if t[0] is not None]
+    components = metadata.get_components_bitmask([ct for (_t, ct) in tensors])
+    return Summary(value=[
+        _get_tensor_summary(tag, display_name, description, t, ct, components, json_config)
+        for t, ct in tensors])

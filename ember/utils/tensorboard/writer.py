@@ -20,11 +20,14 @@ from .summary import (
     histogram_raw,
     hparams,
     image,
+    image_boxes,
+    mesh,
     pr_curve,
     pr_curve_raw,
     scalar,
     tensor_proto,
     text,
+    video,
 )
 
 __all__ = ["FileWriter", "SummaryWriter"]
@@ -165,6 +168,33 @@ class SummaryWriter:
     def add_images(self, tag, img_tensor, global_step=None, walltime=None,
                    dataformats="NCHW") -> None:
         self._get_file_writer().add_summary(image(tag, img_tensor, dataformats=dataformats),
+                                            global_step, walltime)
+
+    def add_image_with_boxes(self, tag, img_tensor, box_tensor, global_step=None,
+                             walltime=None, rescale=1, dataformats="CHW",
+                             labels=None) -> None:
+        """An image with boxes (N x 4: xmin, ymin, xmax, ymax) drawn on it, labelled when
+        ``labels`` has one string per box (a lone string counts as a list of one)."""
+        if labels is not None:
+            if isinstance(labels, str):
+                labels = [labels]
+            if len(labels) != box_tensor.shape[0]:
+                labels = None
+        self._get_file_writer().add_summary(
+            image_boxes(tag, img_tensor, box_tensor, rescale=rescale,
+                        dataformats=dataformats, labels=labels), global_step, walltime)
+
+    def add_video(self, tag, vid_tensor, global_step=None, fps=4, walltime=None) -> None:
+        """A video (N, T, C, H, W; floats in [0, 1] or uint8) as an animated GIF image
+        summary, the batch tiled into a grid (encoded with Pillow; torch uses moviepy)."""
+        self._get_file_writer().add_summary(video(tag, vid_tensor, fps), global_step,
+                                            walltime)
+
+    def add_mesh(self, tag, vertices, colors=None, faces=None, config_dict=None,
+                 global_step=None, walltime=None) -> None:
+        """A mesh or point cloud for TensorBoard's mesh plugin: ``vertices`` (B, N, 3)
+        floats, optional ``colors`` (B, N, 3) uint8 and ``faces`` (B, F, 3) indices."""
+        self._get_file_writer().add_summary(mesh(tag, vertices, colors, faces, config_dict),
                                             global_step, walltime)
 
     def add_figure(self, tag, figure, global_step=None, close=True, walltime=None) -> None:
