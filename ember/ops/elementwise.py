@@ -8,13 +8,26 @@ from __future__ import annotations
 
 import numpy as np
 
+from .. import dtypes as _dt
 from .._tensor import Tensor
 from .registry import Op, apply, apply_inplace, promote_float, promote_same
 
 
+def _promote_scalar_t(args, arrays):
+    """``promote_same``; but torch's add/sub/rsub take a Python scalar meeting a
+    float16/bfloat16 tensor as that dtype (rounded first; mul/div keep it unrounded), then
+    compute in float32 and round once.  No extra cost on the other dtypes' path."""
+    out = promote_same(args, arrays)
+    if out.__class__ is tuple:  # (float32 arrays, half dtype): a half tensor and a scalar
+        arrs, half = out
+        return ([np.float32(half.type(x)) if x.__class__ is float or x.__class__ is int
+                 else x for x in arrs], half)
+    return out
+
+
 class Add(Op):
     name = "add"
-    promote = staticmethod(promote_same)
+    promote = staticmethod(_promote_scalar_t)
 
     def forward(self, a, b):
         return a + b
@@ -25,7 +38,7 @@ class Add(Op):
 
 class Sub(Op):
     name = "sub"
-    promote = staticmethod(promote_same)
+    promote = staticmethod(_promote_scalar_t)
 
     def forward(self, a, b):
         if a.dtype == np.bool_ and getattr(b, "dtype", None) == np.bool_:
@@ -42,7 +55,7 @@ class RSub(Op):
 
     name = "rsub"
     _bw_name = "RsubBackward1"
-    promote = staticmethod(promote_same)
+    promote = staticmethod(_promote_scalar_t)
 
     def forward(self, a, b):
         return b - a
@@ -131,9 +144,22 @@ def _scalar_or_tensor(x):
     return x
 
 
+def _times_alpha(input, other, alpha):
+    if isinstance(other, Tensor):
+        return mul(other, alpha)
+    # a Python number.  torch's alpha path converts the scalar and alpha to the tensor's
+    # dtype (rounding them for float16/bfloat16) and multiplies in its opmath type
+    dt = input._data.dtype if isinstance(input, Tensor) else None
+    if dt is not None and _dt.np_is_floating(dt) and isinstance(other, (int, float)) \
+            and isinstance(alpha, (int, float)):
+        op = np.float64 if dt == np.float64 else np.float32
+        return float(op(dt.type(other)) * op(dt.type(alpha)))
+    return other * alpha
+
+
 def add(input, other, *, alpha=1, out=None):
     if alpha != 1:
-        other = mul(other, alpha)
+        other = _times_alpha(input, other, alpha)
     if not isinstance(input, Tensor):  # scalar + tensor
         return _out(apply(Add, other, input), out)
     return _out(apply(Add, input, _scalar_or_tensor(other)), out)
@@ -141,7 +167,7 @@ def add(input, other, *, alpha=1, out=None):
 
 def sub(input, other, *, alpha=1, out=None):
     if alpha != 1:
-        other = mul(other, alpha)
+        other = _times_alpha(input, other, alpha)
     if not isinstance(input, Tensor):
         return _out(apply(RSub, other, input), out)
     return _out(apply(Sub, input, _scalar_or_tensor(other)), out)
@@ -152,7 +178,7 @@ subtract = sub
 
 def rsub(input, other, *, alpha=1):
     if alpha != 1:
-        other = mul(other, alpha)
+        other = _times_alpha(input, other, alpha)
     return apply(RSub, input, other)
 
 
