@@ -201,3 +201,175 @@ def adagrad(opt, group) -> None:
             p.sub_(grad / std * clr)
         else:
             p.addcdiv_(grad, std, value=-_plain(clr))
+
+
+def _init(opt, p, **entries):
+    st = opt.state[p]
+    if len(st) == 0:
+        st["step"] = _scalar_tensor(0.0)
+        for k, make in entries.items():
+            st[k] = make(p)
+    st["step"]._data += 1
+    st["step"]._bump()
+    return st, float(st["step"].item())
+
+
+def adadelta(opt, group) -> None:
+    _no_foreach(group)
+    lr = _squeeze(group["lr"])
+    rho, eps, wd = group["rho"], group["eps"], group["weight_decay"]
+    for p, grad in _grads(group):
+        st, _ = _init(opt, p, square_avg=_zeros_like, acc_delta=_zeros_like)
+        if wd != 0:
+            grad = grad.add(p, alpha=wd)
+        square_avg, acc_delta = st["square_avg"], st["acc_delta"]
+        square_avg.mul_(rho).addcmul_(grad, grad, value=1 - rho)
+        std = square_avg.add(eps).sqrt_()
+        delta = acc_delta.add(eps).sqrt_().clone()
+        delta.div_(std).mul_(grad)
+        acc_delta.mul_(rho).addcmul_(delta, delta, value=1 - rho)
+        _add_scaled(p, delta, lr)
+
+
+def adamax(opt, group) -> None:
+    from .. import amax, cat
+
+    _no_foreach(group)
+    beta1, beta2 = group["betas"]
+    lr = _squeeze(group["lr"])
+    eps, wd = group["eps"], group["weight_decay"]
+    for p, grad in _grads(group):
+        st, step = _init(opt, p, exp_avg=_zeros_like, exp_inf=_zeros_like)
+        if wd != 0:
+            grad = grad.add(p, alpha=wd)
+        exp_avg, exp_inf = st["exp_avg"], st["exp_inf"]
+        exp_avg.lerp_(grad, 1 - beta1)
+        norm_buf = cat([exp_inf.mul_(beta2).unsqueeze(0), grad.abs().add_(eps).unsqueeze_(0)],
+                       0)
+        exp_inf.copy_(amax(norm_buf, 0, keepdim=False))
+        clr = lr / (1 - beta1 ** step)
+        if _requires_grad(clr):
+            p.sub_(exp_avg / exp_inf * clr)
+        else:
+            p.addcdiv_(exp_avg, exp_inf, value=-_plain(clr))
+
+
+def asgd(opt, group) -> None:
+    import numpy as np
+
+    from .optimizer import _make, _scalar_np_dtype
+
+    _no_foreach(group)
+    lr = _plain(_squeeze(group["lr"]))
+    lambd, alpha, t0, wd = group["lambd"], group["alpha"], group["t0"], group["weight_decay"]
+    for p, grad in _grads(group):
+        st = opt.state[p]
+        if len(st) == 0:
+            st["step"] = _scalar_tensor(0.0)
+            st["eta"] = _make(np.array(lr, dtype=_scalar_np_dtype()))
+            st["mu"] = _scalar_tensor(1.0)
+            st["ax"] = _zeros_like(p)
+        st["step"]._data += 1
+        st["step"]._bump()
+        if wd != 0:
+            grad = grad.add(p, alpha=wd)
+        eta_value = float(st["eta"].item())
+        p.mul_(1 - lambd * eta_value)
+        p.add_(grad, alpha=-eta_value)
+        ax, mu = st["ax"], st["mu"]
+        if float(mu.item()) != 1:
+            ax.add_(p.sub(ax).mul_(mu))
+        else:
+            ax.copy_(p)
+        step = float(st["step"].item())
+        st["eta"]._data[...] = lr / ((1 + lambd * lr * step) ** alpha)
+        st["eta"]._bump()
+        mu._data[...] = 1 / max(1, step - t0)
+        mu._bump()
+
+
+def nadam(opt, group) -> None:
+    _no_foreach(group)
+    beta1, beta2 = group["betas"]
+    lr = _squeeze(group["lr"])
+    eps, wd = group["eps"], group["weight_decay"]
+    momentum_decay = group["momentum_decay"]
+    decoupled = group["decoupled_weight_decay"]
+    for p, grad in _grads(group):
+        st, step = _init(opt, p, mu_product=lambda p: _scalar_tensor(1.0),
+                         exp_avg=_zeros_like, exp_avg_sq=_zeros_like)
+        bias_correction2 = 1 - beta2 ** step
+        if wd != 0:
+            if decoupled:
+                p.mul_(1 - lr * wd)
+            else:
+                grad = grad.add(p, alpha=wd)
+        mu = beta1 * (1.0 - 0.5 * (0.96 ** (step * momentum_decay)))
+        mu_next = beta1 * (1.0 - 0.5 * (0.96 ** ((step + 1) * momentum_decay)))
+        mu_product = st["mu_product"]
+        mu_product *= mu
+        exp_avg, exp_avg_sq = st["exp_avg"], st["exp_avg_sq"]
+        exp_avg.lerp_(grad, 1 - beta1)
+        exp_avg_sq.mul_(beta2).addcmul_(grad, grad, value=1 - beta2)
+        denom = exp_avg_sq.div(bias_correction2).sqrt().add(eps)
+        mu_product_next = mu_product * mu_next
+        grad = grad * (-lr * (1.0 - mu) / (1.0 - mu_product))
+        scaled_avg = exp_avg * (-lr * mu_next / (1.0 - mu_product_next))
+        p.addcdiv_(grad, denom)
+        p.addcdiv_(scaled_avg, denom)
+
+
+def radam(opt, group) -> None:
+    _no_foreach(group)
+    beta1, beta2 = group["betas"]
+    lr = _squeeze(group["lr"])
+    eps, wd = group["eps"], group["weight_decay"]
+    decoupled = group["decoupled_weight_decay"]
+    for p, grad in _grads(group):
+        st, step = _init(opt, p, exp_avg=_zeros_like, exp_avg_sq=_zeros_like)
+        if wd != 0:
+            if decoupled:
+                p.mul_(1 - lr * wd)
+            else:
+                grad = grad.add(p, alpha=wd)
+        exp_avg, exp_avg_sq = st["exp_avg"], st["exp_avg_sq"]
+        exp_avg.lerp_(grad, 1 - beta1)
+        exp_avg_sq.mul_(beta2).addcmul_(grad, grad, value=1 - beta2)
+        bias_correction1 = 1 - beta1 ** step
+        bias_correction2 = 1 - beta2 ** step
+        bias_corrected_exp_avg = exp_avg / bias_correction1
+        rho_inf = 2 / (1 - beta2) - 1
+        rho_t = rho_inf - 2 * step * (beta2 ** step) / bias_correction2
+        if rho_t > 5.0:
+            rect = ((rho_t - 4) * (rho_t - 2) * rho_inf
+                    / ((rho_inf - 4) * (rho_inf - 2) * rho_t)) ** 0.5
+            adaptive_lr = (bias_correction2 ** 0.5) / exp_avg_sq.sqrt().add(eps)
+            p.add_(bias_corrected_exp_avg * lr * adaptive_lr * rect, alpha=-1.0)
+        else:
+            p.add_(bias_corrected_exp_avg * lr, alpha=-1.0)
+
+
+def rprop(opt, group) -> None:
+    from .. import where
+    from .optimizer import _full_like
+
+    _no_foreach(group)
+    etaminus, etaplus = group["etas"]
+    step_size_min, step_size_max = group["step_sizes"]
+    lr = _plain(_squeeze(group["lr"]))
+    for p, grad in _grads(group):
+        st = opt.state[p]
+        if len(st) == 0:
+            st["step"] = _scalar_tensor(0.0)
+            st["prev"] = _zeros_like(p)
+            st["step_size"] = _full_like(p.grad, lr)
+        st["step"]._data += 1
+        st["step"]._bump()
+        prev, step_size = st["prev"], st["step_size"]
+        sign = grad.mul(prev.clone()).sign()
+        sign = where(sign.gt(0), etaplus, where(sign.lt(0), etaminus, where(
+            sign.eq(0), 1.0, sign)))
+        step_size.mul_(sign).clamp_(step_size_min, step_size_max)
+        grad = where(sign.eq(etaminus), 0.0, grad.clone())
+        p.addcmul_(grad.sign(), step_size, value=-1)
+        prev.copy_(grad)

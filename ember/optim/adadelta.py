@@ -5,11 +5,12 @@ from __future__ import annotations
 import numpy as np
 
 from .._tensor import Tensor
+from ..autograd.grad_mode import set_grad_enabled
+from . import _differentiable
 from .adam import _addcmul_sq_
 from .optimizer import (
     Optimizer,
     _check_capturable,
-    _check_not_differentiable,
     _real,
     _to_scalar,
     _zeros_like,
@@ -36,7 +37,6 @@ class Adadelta(Optimizer):
         defaults = {"lr": lr, "rho": rho, "eps": eps, "weight_decay": weight_decay,
                     "maximize": maximize, "capturable": capturable, "foreach": foreach,
                     "differentiable": differentiable}
-        _check_not_differentiable(differentiable)
         super().__init__(params, defaults)
 
     _group_defaults = {
@@ -47,6 +47,10 @@ class Adadelta(Optimizer):
         """Performs a single optimization step."""
         loss = self._closure_loss(closure)
         for group in self.param_groups:
+            if group["differentiable"]:
+                with set_grad_enabled(True):
+                    _differentiable.adadelta(self, group)
+                continue
             lr = _to_scalar(group["lr"])
             rho = group["rho"]
             eps = group["eps"]

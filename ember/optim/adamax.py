@@ -5,11 +5,12 @@ from __future__ import annotations
 import numpy as np
 
 from .._tensor import Tensor
+from ..autograd.grad_mode import set_grad_enabled
+from . import _differentiable
 from .adam import _check_betas, _lerp_
 from .optimizer import (
     Optimizer,
     _check_capturable,
-    _check_not_differentiable,
     _real,
     _to_scalar,
     _zeros_like,
@@ -36,7 +37,6 @@ class Adamax(Optimizer):
         defaults = {"lr": lr, "betas": betas, "eps": eps, "weight_decay": weight_decay,
                     "foreach": foreach, "maximize": maximize,
                     "differentiable": differentiable, "capturable": capturable}
-        _check_not_differentiable(differentiable)
         super().__init__(params, defaults)
 
     _group_defaults = {
@@ -47,6 +47,10 @@ class Adamax(Optimizer):
         """Performs a single optimization step."""
         loss = self._closure_loss(closure)
         for group in self.param_groups:
+            if group["differentiable"]:
+                with set_grad_enabled(True):
+                    _differentiable.adamax(self, group)
+                continue
             beta1, beta2 = group["betas"]
             lr = _to_scalar(group["lr"])
             eps = group["eps"]

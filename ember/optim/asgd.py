@@ -5,10 +5,11 @@ from __future__ import annotations
 import numpy as np
 
 from .._tensor import Tensor
+from ..autograd.grad_mode import set_grad_enabled
+from . import _differentiable
 from .optimizer import (
     Optimizer,
     _check_capturable,
-    _check_not_differentiable,
     _real,
     _scalar_np_dtype,
     _scalar_tensor,
@@ -36,7 +37,6 @@ class ASGD(Optimizer):
         defaults = {"lr": lr, "lambd": lambd, "alpha": alpha, "t0": t0,
                     "weight_decay": weight_decay, "foreach": foreach, "maximize": maximize,
                     "differentiable": differentiable, "capturable": capturable}
-        _check_not_differentiable(differentiable)
         super().__init__(params, defaults)
 
     _group_defaults = {"foreach": None, "maximize": False, "differentiable": False,
@@ -49,6 +49,10 @@ class ASGD(Optimizer):
         loss = self._closure_loss(closure)
         state = self.state
         for group in self.param_groups:
+            if group["differentiable"]:
+                with set_grad_enabled(True):
+                    _differentiable.asgd(self, group)
+                continue
             lr = _to_scalar(group["lr"])
             lambd = group["lambd"]
             alpha = group["alpha"]

@@ -5,11 +5,12 @@ from __future__ import annotations
 import numpy as np
 
 from .._tensor import Tensor
+from ..autograd.grad_mode import set_grad_enabled
+from . import _differentiable
 from .adam import _addcmul_sq_, _check_betas, _lerp_
 from .optimizer import (
     Optimizer,
     _check_capturable,
-    _check_not_differentiable,
     _real,
     _scalar_tensor,
     _to_scalar,
@@ -41,7 +42,6 @@ class NAdam(Optimizer):
                     "decoupled_weight_decay": decoupled_weight_decay, "maximize": maximize,
                     "foreach": foreach, "capturable": capturable,
                     "differentiable": differentiable}
-        _check_not_differentiable(differentiable)
         super().__init__(params, defaults)
 
     _group_defaults = {"maximize": False, "foreach": None, "capturable": False,
@@ -53,6 +53,10 @@ class NAdam(Optimizer):
         """Performs a single optimization step."""
         loss = self._closure_loss(closure)
         for group in self.param_groups:
+            if group["differentiable"]:
+                with set_grad_enabled(True):
+                    _differentiable.nadam(self, group)
+                continue
             beta1, beta2 = group["betas"]
             lr = _to_scalar(group["lr"])
             eps = group["eps"]

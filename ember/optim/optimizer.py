@@ -2,7 +2,8 @@
 
 Parameter groups, per-parameter state, ``state_dict``/``load_state_dict`` with torch's
 layout (parameters replaced by integer ids, ``step`` kept as a 0-d float tensor), step and
-state-dict hooks.  Subclasses update parameters in place on their backend arrays: the
+state-dict hooks.  Subclasses update parameters in place on their backend arrays (groups with
+``differentiable=True`` go through ``_differentiable``, in ember autograd ops): the
 state holds ember Tensors (so checkpoints look like torch's) whose arrays the update
 loops modify directly, with torch's operation order and float32 math for float32
 parameters (Python float scalars combine with float32 arrays as float32, NEP 50).
@@ -114,13 +115,6 @@ def _check_capturable(group, params) -> None:
                 raise AssertionError(
                     "If capturable=True, params and state_steps must be on supported devices: "
                     "['cuda', 'xpu', 'hpu', 'privateuseone', 'xla'].")
-
-
-def _check_not_differentiable(differentiable) -> None:
-    if differentiable:
-        raise NotImplementedError(
-            "ember.optim: differentiable=True (autograd through the optimizer step) is not "
-            "supported; updates run in place outside autograd")
 
 
 def _hook_step(func):

@@ -5,11 +5,12 @@ from __future__ import annotations
 import numpy as np
 
 from .._tensor import Tensor
+from ..autograd.grad_mode import set_grad_enabled
+from . import _differentiable
 from .adam import _addcmul_sq_, _check_betas, _lerp_
 from .optimizer import (
     Optimizer,
     _check_capturable,
-    _check_not_differentiable,
     _real,
     _to_scalar,
     _zeros_like,
@@ -37,7 +38,6 @@ class RAdam(Optimizer):
                     "maximize": maximize, "foreach": foreach, "capturable": capturable,
                     "decoupled_weight_decay": decoupled_weight_decay,
                     "differentiable": differentiable}
-        _check_not_differentiable(differentiable)
         super().__init__(params, defaults)
 
     _group_defaults = {
@@ -49,6 +49,10 @@ class RAdam(Optimizer):
         """Performs a single optimization step."""
         loss = self._closure_loss(closure)
         for group in self.param_groups:
+            if group["differentiable"]:
+                with set_grad_enabled(True):
+                    _differentiable.radam(self, group)
+                continue
             beta1, beta2 = group["betas"]
             lr = _to_scalar(group["lr"])
             eps = group["eps"]

@@ -5,10 +5,11 @@ from __future__ import annotations
 import numpy as np
 
 from .._tensor import Tensor
+from ..autograd.grad_mode import set_grad_enabled
+from . import _differentiable
 from .optimizer import (
     Optimizer,
     _check_capturable,
-    _check_not_differentiable,
     _full_like,
     _real,
     _scalar_tensor,
@@ -34,7 +35,6 @@ class Rprop(Optimizer):
         defaults = {"lr": lr, "etas": etas, "step_sizes": step_sizes, "foreach": foreach,
                     "maximize": maximize, "differentiable": differentiable,
                     "capturable": capturable}
-        _check_not_differentiable(differentiable)
         super().__init__(params, defaults)
 
     _group_defaults = {
@@ -46,6 +46,10 @@ class Rprop(Optimizer):
         loss = self._closure_loss(closure)
         state = self.state
         for group in self.param_groups:
+            if group["differentiable"]:
+                with set_grad_enabled(True):
+                    _differentiable.rprop(self, group)
+                continue
             etaminus, etaplus = group["etas"]
             step_size_min, step_size_max = group["step_sizes"]
             maximize = group["maximize"]

@@ -82,6 +82,22 @@ CASES = [
     ("Adagrad", {"lr": 0.1}),
     ("Adagrad", {"lr": 0.1, "lr_decay": 0.01, "weight_decay": 0.1,
                  "initial_accumulator_value": 0.1}),
+    ("Adadelta", {"lr": 1.0}),
+    ("Adadelta", {"lr": 0.5, "rho": 0.8, "weight_decay": 0.1, "maximize": True}),
+    ("Adamax", {"lr": 0.05}),
+    ("Adamax", {"lr": 0.05, "weight_decay": 0.1}),
+    ("ASGD", {"lr": 0.05}),
+    ("ASGD", {"lr": 0.05, "t0": 1, "weight_decay": 0.1, "lambd": 0.01}),
+    ("NAdam", {"lr": 0.05}),
+    ("NAdam", {"lr": 0.05, "weight_decay": 0.1, "decoupled_weight_decay": True}),
+    ("NAdam", {"lr": 0.05, "weight_decay": 0.1, "momentum_decay": 0.01}),
+    ("RAdam", {"lr": 0.05}),
+    ("RAdam", {"lr": 0.05, "betas": (0.9, 0.5), "weight_decay": 0.1}),   # rectified steps
+    ("RAdam", {"lr": 0.05, "betas": (0.9, 0.5), "decoupled_weight_decay": True,
+               "weight_decay": 0.1}),
+    ("Rprop", {"lr": 0.05}),
+    ("Rprop", {"lr": 0.05, "etas": (0.3, 1.5), "step_sizes": (1e-3, 0.07),
+               "maximize": True}),
 ]
 
 
@@ -91,7 +107,7 @@ def test_grad_through_steps(cls_name, kwargs):
 
 
 @pytest.mark.parametrize("cls_name,kwargs", CASES[:1] + CASES[5:6] + CASES[10:11]
-                         + CASES[13:14], ids=lambda x: str(x))
+                         + CASES[13:14] + CASES[15:], ids=lambda x: str(x))
 def test_changing_grads(cls_name, kwargs):
     _check(cls_name, kwargs, new_grad_each_step=True)
 
@@ -148,6 +164,13 @@ def _exc(fn):
     ("AdamW", {"foreach": True}),
     ("RMSprop", {"foreach": True}),
     ("Adagrad", {"foreach": True}),
+    ("Adadelta", {"foreach": True}),
+    ("Adamax", {"foreach": True}),
+    ("ASGD", {"foreach": True}),
+    ("NAdam", {"foreach": True}),
+    ("RAdam", {"foreach": True}),
+    ("Rprop", {"foreach": True}),
+    ("SGD", {"lr": 0.1, "foreach": True, "fused": True}),
 ])
 def test_errors_match_torch(cls_name, kwargs):
     def go(lib):
@@ -162,7 +185,8 @@ def test_errors_match_torch(cls_name, kwargs):
     assert go(ember) == t
 
 
-@pytest.mark.parametrize("cls_name", ["SGD", "Adam", "RMSprop", "Adagrad"])
+@pytest.mark.parametrize("cls_name", ["SGD", "Adam", "RMSprop", "Adagrad", "Adadelta",
+                                      "Adamax", "ASGD", "NAdam", "RAdam", "Rprop"])
 def test_leaf_param_inplace_error(cls_name):
     def go(lib):
         def f():

@@ -457,9 +457,11 @@ def test_complex_params():
     np.testing.assert_allclose(res[0], res[1], rtol=1e-5, atol=1e-6)
 
 
-def test_differentiable_not_supported():
-    with pytest.raises(NotImplementedError):
-        ember.optim.Rprop(make_params(ember), lr=0.1, differentiable=True)
+def test_lbfgs_has_no_differentiable():
+    # every other optimizer supports it (tests/optim/test_differentiable.py); as torch's,
+    # LBFGS takes no such argument
+    with pytest.raises(TypeError):
+        ember.optim.LBFGS(make_params(ember), differentiable=True)
 
 
 @pytest.mark.parametrize("name,kw", [("Adam", dict(lr=0.01)), ("SGD", dict(lr=0.05,
