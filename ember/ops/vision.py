@@ -398,8 +398,6 @@ def grid_sample(input, grid, mode="bilinear", padding_mode="zeros", align_corner
     if padding_mode not in ("zeros", "border", "reflection"):
         raise ValueError("nn.functional.grid_sample(): expected padding_mode to be 'zeros', "
                          f"'border', or 'reflection', but got: '{padding_mode}'")
-    if mode == "bicubic":
-        raise NotImplementedError("grid_sample: mode='bicubic' is not supported by ember")
     if align_corners is None:
         align_corners = False
     x = input._data
@@ -419,15 +417,19 @@ def grid_sample(input, grid, mode="bilinear", padding_mode="zeros", align_corner
     if input._dtype is not grid._dtype:
         raise RuntimeError(f"grid_sampler(): expected input and grid to have same dtype, but "
                            f"input has {input.dtype} and grid has {grid.dtype}")
+    if mode == "bicubic" and nd != 2:
+        raise RuntimeError("grid_sampler(): bicubic interpolation only supports 4D input")
     n, c = x.shape[:2]
     sp = x.shape[2:]
     osp = gshape[1:-1]
     P = _m.prod(osp)
     g = grid.reshape(n, P, nd)
+    flat_in = input.reshape(n, c, -1)
+    if mode == "bicubic":
+        return _grid_sample_bicubic(flat_in, g, sp, osp, padding_mode, align_corners)
     # coordinate along spatial dim d (0 = outermost) is grid[..., nd - 1 - d]
     coords = [_grid_coord(g[:, :, nd - 1 - d], sp[d], padding_mode, align_corners)
               for d in range(nd)]
-    flat_in = input.reshape(n, c, -1)
 
     def gather(idx_list, valid):
         flat = np.zeros((n, P), np.int64)
@@ -469,6 +471,81 @@ def grid_sample(input, grid, mode="bilinear", padding_mode="zeros", align_corner
         out = term if out is None else out + term
     if out is None:
         out = flat_in[:, :, :1].expand(n, c, P) * 0 + (g[:, :, 0] * 0).unsqueeze(1)
+    return out.reshape((n, c) + tuple(osp))
+
+
+def _cubic_coeffs(t):
+    """torch's 4-tap cubic convolution weights (A = -0.75) for the fractional offset ``t``
+    (taps at floor - 1 .. floor + 2)."""
+    A = -0.75
+
+    def conv1(x):  # |x| <= 1
+        return ((A + 2) * x - (A + 3)) * x * x + 1
+
+    def conv2(x):  # 1 < |x| < 2
+        return ((A * x - 5 * A) * x + 8 * A) * x - 4 * A
+
+    return [conv2(t + 1), conv1(t), conv1(1 - t), conv2(2 - t)]
+
+
+def _bounded_tap(idx, size, padding_mode, align_corners, ft):
+    """Tap index after torch's compute_coordinates (integer-valued, so no gradient flows
+    through the padding) and whether it lies inside the input."""
+    c = idx.astype(ft)
+    if padding_mode == "reflection":
+        lo, hi = (0, 2 * (size - 1)) if align_corners else (-1, 2 * size - 1)
+        if lo == hi:
+            c = np.zeros_like(c)
+        else:
+            mn = lo / 2
+            span = (hi - lo) / 2
+            c = np.abs(c - mn)
+            flips = np.floor(c / span)
+            extra = c - flips * span
+            c = np.where(np.fmod(flips, 2) == 0, extra + mn, span - extra + mn)
+        c = np.clip(c, 0, size - 1)
+    elif padding_mode == "border":
+        c = np.clip(c, 0, size - 1)
+    i = c.astype(np.int64)  # static_cast<int64_t>: truncation, as torch
+    return i, (i >= 0) & (i < size)
+
+
+def _grid_sample_bicubic(flat_in, g, sp, osp, padding_mode, align_corners):
+    """2-D bicubic grid_sample as torch's kernel: the unnormalized (unpadded) coordinate
+    gives the floor and fractional offset; each of the 16 taps is mapped through the
+    padding mode and gathered (zero outside for ``zeros``)."""
+    from .._tensor import Tensor
+    n, c, _ = flat_in.shape
+    P = g.shape[1]
+    H, W = sp
+    ft = flat_in._data.dtype
+    xs = []
+    for d, size in ((1, H), (0, W)):  # (y, x)
+        v = g[:, :, d]
+        v = (v + 1) * ((size - 1) / 2) if align_corners else ((v + 1) * size - 1) / 2
+        fl = np.floor(v._data)
+        t = v - _const_like(fl, v)
+        xs.append((fl.astype(np.int64), _cubic_coeffs(t), size))
+    (iy0, cy, _), (ix0, cx, _) = xs
+    ty = [_bounded_tap(iy0 - 1 + i, H, padding_mode, align_corners, ft) for i in range(4)]
+    tx = [_bounded_tap(ix0 - 1 + j, W, padding_mode, align_corners, ft) for j in range(4)]
+    out = None
+    for i in range(4):
+        yi, yv = ty[i]
+        row = None
+        for j in range(4):
+            xi, xv = tx[j]
+            valid = yv & xv
+            flat = np.where(valid, yi * W + xi, 0)
+            it = Tensor._make(np.broadcast_to(flat[:, None, :], (n, c, P)).copy(),
+                              flat_in._device)
+            vals = flat_in.gather(2, it)
+            if not valid.all():
+                vals = vals * _const_like(valid[:, None, :], vals)
+            term = vals * cx[j].unsqueeze(1)
+            row = term if row is None else row + term
+        term = row * cy[i].unsqueeze(1)
+        out = term if out is None else out + term
     return out.reshape((n, c) + tuple(osp))
 
 

@@ -94,3 +94,25 @@ OPS += [OpInfo(f"grid_sample_{m}_{pm}_{ac}", _f("grid_sample"), _gs(m, pm, ac),
                gradgrad=False)  # torch: grid_sampler backward is not twice differentiable
         for m in ("bilinear", "nearest") for pm in ("zeros", "border", "reflection")
         for ac in (False, True)]
+
+
+def _gs_bicubic(pm, ac):
+    def samples():
+        f64 = np.float64
+        kw = {"mode": "bicubic", "padding_mode": pm, "align_corners": ac}
+        return [Sample((r(1, 2, 3, 4), r(1, 2, 3, 2, low=-1.1, high=1.1)), kw),
+                Sample((r(2, 3, 5, 6, dtype=f64), r(2, 4, 3, 2, dtype=f64, low=-1.6, high=1.6)),
+                       kw),
+                Sample((r(1, 1, 1, 4), r(1, 3, 2, 2, low=-1.4, high=1.4)), kw),
+                Sample((r(2, 2, 4, 5), r(2, 3, 4, 2, low=-1.2, high=1.2)), kw, noncontig=True)]
+    return samples
+
+
+def _gs_bicubic_errors():
+    return [ErrorSample((r(1, 1, 3, 3, 3), r(1, 2, 2, 2, 3)), {"mode": "bicubic", "align_corners": False})]
+
+
+OPS += [OpInfo(f"grid_sample_bicubic_{pm}_{ac}", _f("grid_sample"), _gs_bicubic(pm, ac),
+               errors=_gs_bicubic_errors,
+               gradgrad=False)  # torch: grid_sampler backward is not twice differentiable
+        for pm in ("zeros", "border", "reflection") for ac in (False, True)]

@@ -35,6 +35,11 @@ HALF = {"bfloat16": (ember.bfloat16, torch.bfloat16, 2e-2),
 
 # name -> reason, or (name, dtype name) -> reason.
 SKIP: dict = {}
+# bicubic grid_sample: the grid gradient sums 16 cancelling tap terms; torch's own
+# half-precision result departs from its float32 one by more than the tolerance.
+SKIP.update({f"grid_sample_bicubic_{pm}_{ac}": "grid gradient ill-conditioned in half "
+             "precision (torch half vs torch float32 differ beyond tolerance)"
+             for pm in ("zeros", "border", "reflection") for ac in (False, True)})
 
 
 def _is_f32(a) -> bool:
