@@ -11,6 +11,7 @@ from ...ops.creation import _dev, empty
 from ...ops.padding import pad as _pad
 from .. import init
 from ..parameter import Parameter, UninitializedParameter
+from .lazy import LazyModuleMixin
 from .module import Module
 
 __all__ = ["Conv1d", "Conv2d", "Conv3d", "ConvTranspose1d", "ConvTranspose2d",
@@ -82,12 +83,6 @@ class _ConvNd(Module):
             shape = (in_channels, out_channels // groups) + tuple(kernel_size)
         else:
             shape = (out_channels, in_channels // groups) + tuple(kernel_size)
-        if isinstance(self, _LazyMixin) and in_channels == 0:
-            self.weight = UninitializedParameter(device=device, dtype=dtype)
-            self.bias = UninitializedParameter(device=device, dtype=dtype) if bias else None
-            if not bias:
-                self.register_parameter("bias", None)
-            return
         self.weight = Parameter(_empty(shape, device, dtype))
         if bias:
             self.bias = Parameter(_empty((out_channels,), device, dtype))
@@ -217,45 +212,53 @@ class ConvTranspose3d(_ConvTransposeNd):
     _nd = 3
 
 
-class _LazyMixin:
-    """in_channels inferred from the first input (torch's LazyConvNd)."""
-
-    cls_to_become = None
+class _LazyConvXdMixin(LazyModuleMixin):
+    """in_channels inferred from the first input (torch's _LazyConvXdMixin)."""
 
     def __init__(self, out_channels, kernel_size, stride=1, padding=0, dilation=1, groups=1,
                  bias=True, padding_mode="zeros", device=None, dtype=None) -> None:
-        self._lazy_kw = (device, dtype)
-        super().__init__(0, 0, kernel_size, stride, padding, dilation, 1, bias,
-                         padding_mode, device, dtype)
+        factory_kwargs = {"device": device, "dtype": dtype}
+        super().__init__(0, 0, kernel_size, stride, padding, dilation, groups, False,
+                         padding_mode, **factory_kwargs)
+        self.weight = UninitializedParameter(**factory_kwargs)
         self.out_channels = out_channels
+        if bias:
+            self.bias = UninitializedParameter(**factory_kwargs)
 
-    def __call__(self, input, *args, **kwargs):
-        if isinstance(self.weight, UninitializedParameter):
-            self._materialize(input)
-            return self(input, *args, **kwargs)
-        return Module.__call__(self, input, *args, **kwargs)
+    def reset_parameters(self) -> None:
+        if not self.has_uninitialized_params() and self.in_channels != 0:
+            super().reset_parameters()
 
-    def _materialize(self, input):
-        device, dtype = self._lazy_kw
-        cin = input.shape[0] if input.dim() == self._nd + 1 else input.shape[1]
-        self.in_channels = cin
-        if cin % self.groups:
-            raise ValueError("in_channels must be divisible by groups")
-        shape = (self.out_channels, cin // self.groups) + tuple(self.kernel_size)
-        self.weight = Parameter(_empty(shape, device, dtype))
-        if self.bias is not None:
-            self.bias = Parameter(_empty((self.out_channels,), device, dtype))
-        self.reset_parameters()
-        self.__class__ = self.cls_to_become
+    def initialize_parameters(self, input, *args, **kwargs) -> None:
+        if self.has_uninitialized_params():
+            self.in_channels = self._get_in_channels(input)
+            if self.in_channels % self.groups != 0:
+                raise ValueError("in_channels must be divisible by groups")
+            if self.transposed:
+                shape = (self.in_channels, self.out_channels // self.groups)
+            else:
+                shape = (self.out_channels, self.in_channels // self.groups)
+            self.weight.materialize(shape + tuple(self.kernel_size))
+            if self.bias is not None:
+                self.bias.materialize((self.out_channels,))
+            self.reset_parameters()
+
+    def _get_in_channels(self, input) -> int:
+        no_batch = self._nd + 1
+        if input.dim() not in (no_batch, no_batch + 1):
+            raise RuntimeError(f"Expected {no_batch}D (unbatched) or {no_batch + 1}D (batched) "
+                               f"input to {self.__class__.__name__}, but got input of size: "
+                               f"{input.shape}")
+        return input.shape[1] if input.dim() == no_batch + 1 else input.shape[0]
 
 
-class LazyConv1d(_LazyMixin, Conv1d):
+class LazyConv1d(_LazyConvXdMixin, Conv1d):
     cls_to_become = Conv1d
 
 
-class LazyConv2d(_LazyMixin, Conv2d):
+class LazyConv2d(_LazyConvXdMixin, Conv2d):
     cls_to_become = Conv2d
 
 
-class LazyConv3d(_LazyMixin, Conv3d):
+class LazyConv3d(_LazyConvXdMixin, Conv3d):
     cls_to_become = Conv3d

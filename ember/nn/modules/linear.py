@@ -9,6 +9,7 @@ from ...ops import nn_linear as _F
 from ...ops.creation import _dev, empty
 from .. import init
 from ..parameter import Parameter, UninitializedParameter
+from .lazy import LazyModuleMixin
 from .module import Module
 
 __all__ = ["Identity", "Linear", "Bilinear", "LazyLinear"]
@@ -122,7 +123,7 @@ class Bilinear(Module):
                 f"out_features={self.out_features}, bias={self.bias is not None}")
 
 
-class LazyLinear(Linear):
+class LazyLinear(LazyModuleMixin, Linear):
     """A ``Linear`` whose ``in_features`` is inferred from the first input; it then
     becomes a ``Linear`` (torch's LazyModuleMixin behaviour)."""
 
@@ -130,19 +131,12 @@ class LazyLinear(Linear):
 
     def __init__(self, out_features: int, bias: bool = True, device=None,
                  dtype=None) -> None:
-        Module.__init__(self)
-        self.in_features = 0
+        factory_kwargs = {"device": device, "dtype": dtype}
+        super().__init__(0, 0, False)
+        self.weight = UninitializedParameter(**factory_kwargs)
         self.out_features = out_features
-        self.weight = UninitializedParameter(device=device, dtype=dtype)
         if bias:
-            self.bias = UninitializedParameter(device=device, dtype=dtype)
-        else:
-            self.register_parameter("bias", None)
-        self._init_hook = self.register_forward_pre_hook(LazyLinear._infer_parameters)
-
-    def has_uninitialized_params(self) -> bool:
-        from ..parameter import is_lazy
-        return any(is_lazy(p) for p in self._parameters.values() if p is not None)
+            self.bias = UninitializedParameter(**factory_kwargs)
 
     def reset_parameters(self) -> None:
         if not self.has_uninitialized_params() and self.in_features != 0:
@@ -157,11 +151,3 @@ class LazyLinear(Linear):
                 if self.bias is not None:
                     self.bias.materialize((self.out_features,))
                 self.reset_parameters()
-
-    @staticmethod
-    def _infer_parameters(module, args) -> None:
-        module.initialize_parameters(*args)
-        if not module.has_uninitialized_params():
-            module._init_hook.remove()
-            del module._init_hook
-            module.__class__ = module.cls_to_become

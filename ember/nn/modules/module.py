@@ -922,6 +922,8 @@ class Module:
                     f"{type(input_param)}")
                 continue
             lazy = is_lazy(param)
+            if lazy and is_lazy(input_param):
+                continue  # uninitialized onto uninitialized: nothing to copy (torch)
             if (not lazy and param.ndim == 0 and input_param.ndim == 1
                     and input_param.shape[0] == 1):
                 input_param = input_param[0]
