@@ -44,8 +44,27 @@ class Size(tuple):
         return (Size, (tuple(self),))
 
 
+class TensorHooks:
+    """Extension points of ``Tensor`` for a tracer (``ember.jit``); part of the hook API
+    (NOTE [hook API] in ``ember/ops/registry.py``).  Each slot is None (the fast path: one
+    check) or a function; whoever sets one restores the previous value when done.
+
+    - ``size(tensor, dim)``: what ``tensor.size(dim)`` returns (``dim`` is None for
+      ``size()`` and ``.shape``), e.g. ints that remember which size they came from;
+    - ``convert(tensor, what)``: called once before ``tensor`` becomes a Python value,
+      ``what`` naming the entry point (``"item"``, ``"__bool__"``, ``"__int__"``,
+      ``"__float__"``, ``"__index__"``, ``"tolist"``, ``"numpy"``).
+    """
+
+    size = None
+    convert = None
+
+
 class Tensor:
-    """A multi-dimensional array with autograd, mirroring ``torch.Tensor``."""
+    """A multi-dimensional array with autograd, mirroring ``torch.Tensor``.
+
+    ``size()`` / ``.shape`` and the conversions to Python values consult ``TensorHooks``
+    (the tracer's extension points)."""
 
     __slots__ = ("_data", "_dtype", "_device", "_requires_grad", "grad", "_grad_fn",
                  "_output_nr", "_vcnt", "_base", "_view_src", "_grad_acc", "_retains_grad",
@@ -108,9 +127,15 @@ class Tensor:
     # --- intrinsic attributes ---------------------------------------------------------
     @property
     def shape(self) -> Size:
+        h = TensorHooks.size
+        if h is not None:
+            return h(self, None)
         return Size(self._data.shape)
 
     def size(self, dim: int | None = None):
+        h = TensorHooks.size
+        if h is not None:
+            return h(self, dim)
         if dim is None:
             return Size(self._data.shape)
         return self._data.shape[_wrap_dim(dim, self._data.ndim)]
@@ -350,13 +375,15 @@ class Tensor:
 
     # --- conversions ------------------------------------------------------------------
     def item(self):
-        if self._data.size != 1:
-            raise RuntimeError(
-                f"a Tensor with {self._data.size} elements cannot be converted to Scalar")
-        return self._data.reshape(()).item() if self._dtype is not _dt.bfloat16 \
-            else float(self._data.reshape(()))
+        h = TensorHooks.convert
+        if h is not None:
+            h(self, "item")
+        return _item(self)
 
     def tolist(self):
+        h = TensorHooks.convert
+        if h is not None:
+            h(self, "tolist")
         if self._dtype is _dt.bfloat16 or self._dtype is _dt.float16:
             return self._np().astype(np.float64 if self._dtype is _dt.bfloat16 else np.float16
                                      ).tolist()
@@ -366,6 +393,9 @@ class Tensor:
         return self._data if self._device.type == "cpu" else np.asarray(self._data.get())
 
     def numpy(self, *, force: bool = False) -> np.ndarray:
+        h = TensorHooks.convert
+        if h is not None:
+            h(self, "numpy")
         if self._requires_grad and not force:
             raise RuntimeError("Can't call numpy() on Tensor that requires grad. Use "
                                "tensor.detach().numpy() instead.")
@@ -394,22 +424,34 @@ class Tensor:
         return iter(self.unbind(0))
 
     def __bool__(self) -> bool:
+        h = TensorHooks.convert
+        if h is not None:
+            h(self, "__bool__")
         if self._data.size != 1:
             what = "no values" if self._data.size == 0 else "more than one value"
             raise RuntimeError(f"Boolean value of Tensor with {what} is ambiguous")
         return bool(self._data.reshape(()))
 
     def __float__(self) -> float:
-        return float(self.item())
+        h = TensorHooks.convert
+        if h is not None:
+            h(self, "__float__")
+        return float(_item(self))
 
     def __int__(self) -> int:
-        return int(self.item())
+        h = TensorHooks.convert
+        if h is not None:
+            h(self, "__int__")
+        return int(_item(self))
 
     def __index__(self) -> int:
+        h = TensorHooks.convert
+        if h is not None:
+            h(self, "__index__")
         if self._dtype.is_floating_point or self._data.size != 1:
             raise TypeError("only integer tensors of a single element can be converted to an "
                             "index")
-        return int(self.item())
+        return int(_item(self))
 
     def __complex__(self) -> complex:
         return complex(self.item())
@@ -452,6 +494,15 @@ class Tensor:
 
     def __dlpack_device__(self):
         return self._data.__dlpack_device__()
+
+
+def _item(self: Tensor):
+    """``Tensor.item`` without the conversion hook (for the other conversions)."""
+    if self._data.size != 1:
+        raise RuntimeError(
+            f"a Tensor with {self._data.size} elements cannot be converted to Scalar")
+    return self._data.reshape(()).item() if self._dtype is not _dt.bfloat16 \
+        else float(self._data.reshape(()))
 
 
 def _contiguous_strides(shape) -> tuple:

@@ -5,6 +5,10 @@ As torch's CPU path: a noise tensor (Bernoulli(1 - p) mask, scaled by ``1 / (1 -
 drawn from ember's default generator (so ``manual_seed`` reproduces the mask) and the
 input is multiplied by it (``MulBackward0``: gradient = noise).  Alpha dropout adds the
 affine shift that keeps SELU's mean/variance.
+
+The mask is drawn inside the ``dropout`` op's ``forward`` (one dispatcher call), so a
+tracer records ``aten::dropout`` and a replay draws a fresh mask (NOTE [hook API] in
+``registry.py``).
 """
 
 from __future__ import annotations
@@ -14,8 +18,8 @@ import warnings
 import numpy as np
 
 from .._tensor import Tensor
-from .elementwise import Add, Mul
-from .registry import apply, apply_inplace
+from .elementwise import Mul
+from .registry import Op, apply, apply_inplace
 
 __all__ = ["dropout", "dropout1d", "dropout2d", "dropout3d", "alpha_dropout",
            "feature_alpha_dropout"]
@@ -29,9 +33,8 @@ def _check_p(p) -> None:
         raise ValueError(f"dropout probability has to be between 0 and 1, but got {p}")
 
 
-def _noise(input, p, feature):
+def _noise(a, p, feature):
     from ..random import _gen
-    a = input._data
     if feature:
         if a.ndim < 2:
             raise RuntimeError("Feature dropout requires at least 2 dimensions in the input")
@@ -46,6 +49,33 @@ def _scalar_dt(dt):
     return np.float64 if dt == np.float64 else np.float32
 
 
+class Dropout(Op):
+    """Training-mode dropout with ``0 < p < 1``: draws the Bernoulli(1 - p) mask from the
+    default generator and applies it (alpha: with SELU's affine shift).  The gradient is
+    the scaled mask, and the node is named as torch's (``MulBackward0``; alpha dropout
+    ``AddBackward0``)."""
+
+    name = "dropout"
+    _bw_name = "MulBackward0"
+
+    def forward(self, a, p, train=True, feature=False, alpha=False):
+        keep = _noise(a, p, feature)
+        dt = a.dtype
+        sdt = _scalar_dt(dt)
+        if not alpha:
+            noise = self._noise = (keep * (sdt(1) / sdt(1.0 - p))).astype(dt, copy=False)
+            return a * noise
+        ka = 1.0 / np.sqrt((_ALPHA * _ALPHA * p + 1) * (1 - p))
+        kf = keep.astype(sdt)
+        b = ((kf - 1) * sdt(_ALPHA * ka) + sdt(_ALPHA * ka * p)).astype(dt, copy=False)
+        noise = self._noise = (kf * sdt(ka)).astype(dt, copy=False)
+        self._bw_name = "AddBackward0"
+        return a * noise + b
+
+    def backward(self, g):
+        return (g * _make(self._noise, g._device),)
+
+
 def _dropout_impl(input, p, train, inplace, feature=False, alpha=False):
     a = input._data
     if p == 0 or not train or a.size == 0:
@@ -57,22 +87,10 @@ def _dropout_impl(input, p, train, inplace, feature=False, alpha=False):
     if p == 1:
         z = _make(np.zeros((), dt), input._device)
         return apply_inplace(Mul, input, z) if inplace else apply(Mul, input, z)
-    keep = _noise(input, p, feature)
-    sdt = _scalar_dt(dt)
-    if not alpha:
-        scale = sdt(1) / sdt(1.0 - p)
-        noise = _make((keep * scale).astype(dt, copy=False), input._device)
-        return apply_inplace(Mul, input, noise) if inplace else apply(Mul, input, noise)
-    ka = 1.0 / np.sqrt((_ALPHA * _ALPHA * p + 1) * (1 - p))
-    kf = keep.astype(sdt)
-    b = ((kf - 1) * sdt(_ALPHA * ka) + sdt(_ALPHA * ka * p)).astype(dt, copy=False)
-    noise = (kf * sdt(ka)).astype(dt, copy=False)
-    noise = _make(noise, input._device)
-    b = _make(b, input._device)
+    params = {"p": float(p), "train": True, "feature": bool(feature), "alpha": bool(alpha)}
     if inplace:
-        apply_inplace(Mul, input, noise)
-        return apply_inplace(Add, input, b)
-    return apply(Add, apply(Mul, input, noise), b)
+        return apply_inplace(Dropout, input, **params)
+    return apply(Dropout, input, **params)
 
 
 def _tname(dt):

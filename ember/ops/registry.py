@@ -5,7 +5,22 @@ on backend arrays, ``backward`` on ember Tensors, side by side.  ``apply`` is th
 single entry for running an op: it checks devices, promotes dtypes with torch's
 rules, runs the forward, wraps the result, records the graph node when needed and
 links views to their base.  Autocast, the profiler and the JIT tracer hook in at
-``_Dispatch.hook`` (checked once per call) and nowhere else.
+``_Dispatch.hook`` (checked once per call).
+
+NOTE [hook API] (the extension points a tracer or profiler may use; each is one
+module-level ``is None`` check on its path when unused, and none needs monkeypatching):
+
+- dispatch hooks, ``push_hook(fn)`` / ``pop_hook(fn)``: wrap every ``apply``
+  (``apply_inplace`` runs its op through ``apply`` while a hook is installed);
+- the in-place write hook, ``set_write_hook(fn)``: ``fn(dst, arr)`` is called when
+  ``_write`` is about to store ``arr`` into tensor ``dst`` (every in-place op, ``copy_``,
+  ``__setitem__``, ``out=``), with ``dst`` possibly a view of another tensor;
+- ``ember._tensor.TensorHooks``: ``size`` (what ``Tensor.size()`` / ``.shape`` return)
+  and ``convert`` (called by ``item``/``bool``/``int``/``float``/``tolist``/``numpy``);
+- ``ember.ops.shape.ShapeHooks``: ``size_args`` (how ``view``/``reshape``/``expand`` read
+  their size arguments) and ``reshape`` (a tracer's own ``reshape``);
+- dropout draws its random mask inside the ``dropout`` op (``ember.ops.dropout``), so a
+  recorded call replays with a fresh mask.
 
 NOTE [in-place ops and views]
 ``apply_inplace`` runs the op out of place when a graph must be recorded, writes
@@ -41,6 +56,8 @@ class _Dispatch:
     hook = None
     hooks: list = []
     anomaly = False
+    # ``write_hook`` is None or ``fn(dst, arr)``, called by every ``_write``
+    write_hook = None
 
 
 def push_hook(fn) -> None:
@@ -59,6 +76,21 @@ def pop_hook(fn) -> None:
     hooks.remove(fn)
     _Dispatch.hooks = hooks
     _Dispatch.hook = _compose(hooks) if hooks else None
+
+
+def set_write_hook(fn):
+    """Install the in-place write hook ``fn(dst, arr)`` (or None to remove it); returns
+    the hook it replaced, which the caller restores when done.
+
+    ``fn`` runs just before ``arr`` is written into ``dst``'s memory (so ``dst`` still
+    holds its old values) by an in-place op (``apply_inplace``), ``copy_``,
+    ``__setitem__`` or an ``out=`` argument; ``arr`` is the array to be written (while
+    a dispatch hook is installed, the ``_data`` of the out-of-place result that ``apply``
+    returned).  ``dst._base`` is set when ``dst`` is a
+    view, whose base was written through it.  With no hook ``_write`` pays one check."""
+    prev = _Dispatch.write_hook
+    _Dispatch.write_hook = fn
+    return prev
 
 
 def _compose(hooks):
@@ -352,6 +384,9 @@ def _write(self: Tensor, arr, dt) -> None:
     if dt is not self._dtype and not _dt.can_cast(dt, self._dtype):
         raise RuntimeError(f"result type {_type_name(dt)} can't be cast to the desired output "
                            f"type {_type_name(self._dtype)}")
+    wh = _Dispatch.write_hook
+    if wh is not None:
+        wh(self, arr)
     dst = self._data
     if arr is not dst:
         if arr.shape != dst.shape:

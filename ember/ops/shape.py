@@ -29,7 +29,28 @@ def _infer_size(shape, numel: int) -> tuple:
     return tuple(shape)
 
 
+class ShapeHooks:
+    """Extension points of the shape ops for a tracer (``ember.jit``); part of the hook
+    API (NOTE [hook API] in ``ember/ops/registry.py``).  Each slot is None (the fast
+    path: one check) or a function; whoever sets one restores the previous value.
+
+    - ``size_args(size)``: reads the size arguments of ``view``/``reshape``/``expand``/
+      ``permute``... (the ``*size`` tuple as passed) into a tuple, e.g. keeping ints that
+      remember where they came from (``x.size(0)``) instead of converting them;
+    - ``reshape(input, sizes)``: asked first by ``reshape`` (and ``flatten``), with the
+      sizes as ``size_args`` read them (``-1`` unresolved); returns the result, or None
+      to let ``reshape`` resolve the sizes itself.  While it is set, ``flatten`` passes
+      the sizes it keeps as read through ``Tensor.size()`` and the flattened one as -1.
+    """
+
+    size_args = None
+    reshape = None
+
+
 def _size_args(size) -> tuple:
+    h = ShapeHooks.size_args
+    if h is not None:
+        return h(size)
     if len(size) == 1 and isinstance(size[0], (tuple, list)):
         return tuple(size[0])
     return tuple(int(s) for s in size)
@@ -75,7 +96,13 @@ def view(input, *shape):
 
 
 def reshape(input, *shape):
-    shape = _infer_size(_size_args(shape), input._data.size)
+    sizes = _size_args(shape)
+    h = ShapeHooks.reshape
+    if h is not None:
+        r = h(input, sizes)
+        if r is not None:
+            return r
+    shape = _infer_size(sizes, input._data.size)
     if shape == input._data.shape:
         return apply(View, input, shape=shape)
     try:
@@ -428,6 +455,9 @@ def flatten(input, start_dim=0, end_dim=-1):
         raise RuntimeError("flatten() has invalid args: start_dim cannot come after end_dim")
     if s == e:
         return input
+    if ShapeHooks.reshape is not None and input._data.size:
+        sizes = input.size()
+        return reshape(input, tuple(sizes[:s]) + (-1,) + tuple(sizes[e + 1:]))
     n = 1
     for k in shape[s:e + 1]:
         n *= k
