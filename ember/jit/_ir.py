@@ -16,7 +16,10 @@ A ``Graph`` is a straight-line list of ``Node``s over SSA ``Value``s.  Node kind
   during tracing and the integer arithmetic on them, so ``x.view(x.size(0), -1)``
   keeps a dynamic batch dimension, as in torch.
 - ``aten::copy_``: an in-place write to a graph input or an attribute (``add_``
-  on a buffer), replayed as a write so side effects persist.
+  on a buffer), or to a view (``x[0].add_(1)``, ``x.view(-1).mul_(2)``), replayed as a
+  write so side effects persist; a write to a view writes through to its replayed base.
+- ``aten::clone`` marked ``FRESH``: a copy of a constant whose view is written in place,
+  so every replay writes into a fresh tensor, as eager code does (never folded).
 
 Running a graph replays each node through ``ember.ops.registry.apply``: autograd,
 autocast and the profiler see a traced module exactly as they see eager code.
@@ -31,6 +34,8 @@ import numpy as np
 from .._tensor import Tensor
 
 __all__ = ["Value", "Node", "Graph", "ArrayRef", "run_graph"]
+
+FRESH = "fresh"   # Node.attr of an ``aten::clone`` that constant folding must keep
 
 
 class Value:

@@ -76,7 +76,8 @@ def constant_propagation(g: _ir.Graph) -> None:
             _sub_node(n, mapping)
         ins = n.inputs()
         foldable = (n.kind_ not in ("prim::GetAttr", "prim::Constant", "aten::copy_")
-                    and not _is_random(n) and all(v.id in consts for v in ins))
+                    and n.attr != _ir.FRESH and not _is_random(n)
+                    and all(v.id in consts for v in ins))
         if not foldable:
             new_nodes.append(n)
             continue

@@ -5,30 +5,33 @@ NOTE [how tracing works]
 function once.  Each op called at the top level (not from inside another op's hook
 chain) becomes a node; its tensor arguments are looked up as graph inputs, earlier
 node outputs, module attributes (``prim::GetAttr`` by path) or, failing all three,
-constants.  For the length of the trace only, the tracer also wraps a few Python-level
-entry points that bypass the dispatcher:
+constants.  For the length of the trace only, the tracer also fills the core's other
+extension points (NOTE [hook API] in ``ember/ops/registry.py``); nothing is
+monkeypatched:
 
-- ``Tensor.size()`` / ``.shape`` return ``TracedInt``s (ints that remember where they
-  came from), so sizes used as op arguments are recorded as ``aten::size`` (torch's
-  dynamic batch dimension in ``x.view(x.size(0), -1)``);
-- ``item() / bool() / int() / float() / tolist() / numpy()`` warn with
-  ``TracerWarning`` (the value becomes a constant, control flow is frozen), as torch;
-- ``registry._write`` (the in-place write) so ``x.add_(y)`` rebinds ``x`` to the
-  node's output and writes to inputs or attributes are kept as ``aten::copy_``;
-- ``ember.ops.shape._size_args`` keeps ``TracedInt``s in ``view``/``reshape`` sizes, and
-  ``reshape``/``flatten`` (module functions and Tensor methods) keep ``-1`` and traced
-  sizes in the recorded shape instead of resolving them to the traced numbers;
-- dropout, whose random mask is drawn outside the dispatcher, is recorded as one
+- ``TensorHooks.size``: ``Tensor.size()`` / ``.shape`` return ``TracedInt``s (ints that
+  remember where they came from), so sizes used as op arguments are recorded as
+  ``aten::size`` (torch's dynamic batch dimension in ``x.view(x.size(0), -1)``);
+- ``TensorHooks.convert``: ``item() / bool() / int() / float() / tolist() / numpy()``
+  warn with ``TracerWarning`` (the value becomes a constant, control flow is frozen), as
+  torch;
+- ``registry.set_write_hook``: an in-place write (``x.add_(y)``, ``copy_``, setitem)
+  rebinds ``x`` to the node's output; writes to inputs or attributes are kept as
+  ``aten::copy_``, and so are writes to views, which at replay write through to the
+  replayed base (a constant base is first cloned, so replays do not accumulate);
+- ``ShapeHooks.size_args`` keeps ``TracedInt``s in ``view``/``reshape``/``expand`` sizes
+  and ``ShapeHooks.reshape`` keeps ``-1`` and traced sizes in the recorded shape of
+  ``reshape``/``flatten`` instead of resolving them to the traced numbers;
+- dropout draws its mask inside the ``dropout`` op, so it is recorded as one
   ``aten::dropout`` node that draws a fresh mask on every run.
 
-These wrappers are installed and removed around the traced call; tracing is global
-(one trace at a time per process), as the dispatch hooks are.
+The hooks are installed and removed (in a ``finally``) around the traced call; tracing is
+global (one trace at a time per process), as the dispatch hooks are.
 """
 
 from __future__ import annotations
 
 import difflib
-import functools
 import inspect
 import threading
 import warnings
@@ -40,6 +43,7 @@ from .._tensor import Size, Tensor, _wrap_dim
 from ..ops import registry as _reg
 from . import _ir
 from ._module import ScriptFunction, TracedModule, make_shell, qualified_type
+from ._passes import _is_random
 
 __all__ = ["trace", "trace_module", "is_tracing", "TracerWarning", "TracingCheckError"]
 
@@ -158,7 +162,6 @@ class _TraceState:
         self.by_array: dict[int, _ir.Value] = {}
         self.keep: list = []
         self.depth = 0
-        self.in_conv = 0
         self.saw_int = False
         self.int_memo: dict[int, _ir.Value] = {}
         self.visible: set[int] = set()       # value ids of inputs and attributes
@@ -280,29 +283,136 @@ class _TraceState:
             self.depth -= 1
         name = cls.op_name or cls.__name__
         node = self.record("aten::" + name, cls, a_refs, p_refs, out)
-        if cls.__module__.endswith("random_ops"):
+        if _is_random(node):
             self.nondet.append(node)
         return out
 
     def inplace_write(self, dst: Tensor, arr) -> None:
+        """The registry's write hook: ``arr`` (an op's out-of-place result) was written
+        into ``dst``.  ``dst`` is rebound to the node's output; a write to an input or
+        attribute is kept as ``aten::copy_``, and a write to a view as ``aten::copy_`` into
+        the view, which at replay writes through to the (replayed) base as in eager."""
         if self.depth:
             return
         v = self.by_array.get(id(arr))
         if v is None or self.producer.get(id(dst)) is v:
             return
-        if dst._base is not None and id(dst._base) in self.producer:
-            warnings.warn(
-                "An in-place operation on a view of a traced tensor was not recorded for its "
-                "base; the trace might be incorrect (clone the view, or write out of place)",
-                TracerWarning, stacklevel=4)
+        self._snapshot_const(dst)
+        base = dst._base
         old = self.producer.get(id(dst))
+        if base is not None and (id(base) in self.producer or id(base._data) in self.by_array
+                                 or id(base) in self.attrs):
+            if old is None:
+                warnings.warn(
+                    "An in-place operation on a view of a traced tensor was not recorded for "
+                    "its base (the view was not made by a traced op); the trace might be "
+                    "incorrect", TracerWarning, stacklevel=4)
+                return
+            self._fresh_root(base)
+            old = self.producer.get(id(dst))
+            self._keep_saved_self(old, v)
+            self.add(_ir.Node("aten::copy_", args=[old, v], attr="copy_"))
+            self.producer[id(dst)] = v
+            self.by_array[id(dst._data)] = v
+            self.keep.append(dst)
+            return
         self.producer[id(dst)] = v
         self.by_array[id(dst._data)] = v
         if old is not None and old.id in self.visible:
             self.add(_ir.Node("aten::copy_", args=[old, v], attr="copy_"))
 
+    def _snapshot_const(self, dst: Tensor) -> None:
+        """``dst`` (or the base it views) is about to be written: a constant captured from
+        it must keep the values it had when captured, not the written ones."""
+        root = dst if dst._base is None else dst._base
+        val = self.producer.get(id(root)) or self.by_array.get(id(root._data))
+        if val is None:
+            return
+        for n in self.graph.node_list:
+            if n.kind_ == "prim::Constant" and n.outputs[0] is val:
+                if isinstance(n.attr, Tensor) and np.shares_memory(n.attr._data, root._data):
+                    n.attr = Tensor._make(n.attr._data.copy(), n.attr._device)
+                return
 
-# --- the Python-level wrappers ------------------------------------------------------------
+    def _keep_saved_self(self, old: _ir.Value, v: _ir.Value) -> None:
+        """The op that computed ``v`` from the view ``old`` saves its first input for
+        backward, and the replayed ``copy_`` will overwrite ``old``: as eager
+        ``apply_inplace`` does, the op reads a clone of the view instead."""
+        nodes = self.graph.node_list
+        i = next((i for i in range(len(nodes) - 1, -1, -1) if v in nodes[i].outputs), None)
+        if i is None:
+            return
+        n = nodes[i]
+        if n.cls is None or not n.cls._saves_self or not n.args or n.args[0] is not old:
+            return
+        from ..ops.creation import Clone
+        c = self.graph.new_value(None, meta=old.meta)
+        nodes.insert(i, _ir.Node("aten::clone", Clone, [old], {}, [c]))
+        n.args[0] = c
+
+    def _fresh_root(self, base: Tensor) -> None:
+        """A view of ``base`` is written in place: if ``base`` is a traced constant (a
+        tensor made by a creation function, which does not go through the dispatcher),
+        replay must write into a fresh copy, so its uses are moved to an ``aten::clone``
+        of the constant (kept out of constant folding)."""
+        val = self.ref(base)
+        nodes = self.graph.node_list
+        i = next((i for i, n in enumerate(nodes)
+                  if n.kind_ == "prim::Constant" and n.outputs[0] is val), None)
+        if i is None:
+            return
+        from ..ops.creation import Clone
+        from ._passes import _walk_nodes_replace
+        new = self.graph.new_value(None, meta=val.meta)
+        _walk_nodes_replace(self.graph, {val.id: new})
+        nodes.insert(i + 1, _ir.Node("aten::clone", Clone, [val], {}, [new], False,
+                                     _ir.FRESH))
+        for d in (self.producer, self.by_array):
+            for k, x in list(d.items()):
+                if x is val:
+                    d[k] = new
+
+    # --- the Tensor / shape hooks (NOTE [how tracing works]) ---------------------------
+
+    def size_hook(self, t: Tensor, dim):
+        shp = t._data.shape
+        if self.depth:
+            return Size(shp) if dim is None else shp[_wrap_dim(dim, len(shp))]
+        if dim is None:
+            return Size(TracedInt(s, ("size", t, i)) for i, s in enumerate(shp))
+        d = _wrap_dim(dim, len(shp))
+        return TracedInt(shp[d], ("size", t, d))
+
+    def convert_hook(self, t: Tensor, name: str) -> None:
+        if self.depth:
+            return
+        warnings.warn(
+            f"Converting a tensor to {_CONV_WHAT[name]} might cause the trace to be "
+            "incorrect. We can't record the data flow of Python values, so this value will "
+            "be treated as a constant in the future. This means that the trace might not "
+            "generalize to other inputs!", TracerWarning, stacklevel=3)
+
+    @staticmethod
+    def size_args_hook(size) -> tuple:
+        if len(size) == 1 and isinstance(size[0], (tuple, list)):
+            return tuple(size[0])
+        return tuple(s if s.__class__ is TracedInt else int(s) for s in size)
+
+    def reshape_hook(self, input: Tensor, sizes: tuple):
+        """``reshape`` keeping ``TracedInt``s and ``-1`` in the recorded shape (resolving
+        ``-1`` from the traced numel would freeze the batch size)."""
+        if self.depth or not any(s.__class__ is TracedInt or s == -1 for s in sizes):
+            return None
+        from ..ops.shape import Reshape, View, _infer_size
+        static = _infer_size(tuple(int(s) for s in sizes), input._data.size)
+        if static == input._data.shape:
+            return _reg.apply(View, input, shape=sizes)
+        try:
+            input._data.reshape(static, copy=False)
+        except ValueError:
+            return _reg.apply(Reshape, input, shape=sizes)
+        return _reg.apply(View, input, shape=sizes)
+
 
 _CONV_WHAT = {"item": "a Python number", "__bool__": "a Python boolean",
               "__int__": "a Python integer", "__float__": "a Python float",
@@ -310,162 +420,40 @@ _CONV_WHAT = {"item": "a Python number", "__bool__": "a Python boolean",
               "numpy": "a NumPy array"}
 
 
-def _conversion(name, orig):
-    what = _CONV_WHAT[name]
-
-    @functools.wraps(orig)
-    def wrapper(self, *a, **k):
-        st = _Active.state
-        if st is None or st.depth or st.in_conv:
-            return orig(self, *a, **k)
-        warnings.warn(
-            f"Converting a tensor to {what} might cause the trace to be incorrect. We can't "
-            "record the data flow of Python values, so this value will be treated as a "
-            "constant in the future. This means that the trace might not generalize to "
-            "other inputs!", TracerWarning, stacklevel=2)
-        st.in_conv += 1
-        try:
-            return orig(self, *a, **k)
-        finally:
-            st.in_conv -= 1
-    return wrapper
-
-
-def _traced_size(self, dim=None):
-    shp = self._data.shape
-    if _Active.state is None:
-        return Size(shp) if dim is None else shp[_wrap_dim(dim, len(shp))]
-    if dim is None:
-        return Size(TracedInt(s, ("size", self, i)) for i, s in enumerate(shp))
-    d = _wrap_dim(dim, len(shp))
-    return TracedInt(shp[d], ("size", self, d))
-
-
-def _traced_shape(self):
-    return _traced_size(self)
-
-
-def _reshape_keep(input, shape: tuple) -> Tensor:
-    """``reshape`` keeping ``TracedInt``s and ``-1`` in the recorded shape (ember's
-    ``reshape`` resolves ``-1`` from the traced numel, which would freeze the batch)."""
-    from ..ops.registry import apply
-    from ..ops.shape import Reshape, View, _infer_size
-    static = _infer_size(tuple(int(s) for s in shape), input._data.size)
-    if static == input._data.shape:
-        return apply(View, input, shape=shape)
-    try:
-        input._data.reshape(static, copy=False)
-    except ValueError:
-        return apply(Reshape, input, shape=shape)
-    return apply(View, input, shape=shape)
-
-
-def _make_traced_reshape(orig):
-    def reshape(input, *shape):
-        from ..ops import shape as _shape
-        sizes = _shape._size_args(shape)
-        if not any(s.__class__ is TracedInt for s in sizes):
-            return orig(input, *shape)
-        return _reshape_keep(input, sizes)
-    return reshape
-
-
-def _make_traced_flatten(orig):
-    def flatten(input, start_dim=0, end_dim=-1):
-        nd = input._data.ndim
-        if nd == 0 or _Active.state is None:
-            return orig(input, start_dim, end_dim)
-        s, e = _wrap_dim(start_dim, nd), _wrap_dim(end_dim, nd)
-        if s >= e or input._data.size == 0:
-            return orig(input, start_dim, end_dim)
-        shp = _traced_size(input)
-        return _reshape_keep(input, tuple(shp[:s]) + (-1,) + tuple(shp[e + 1:]))
-    return flatten
-
-
-class _Patches:
-    """Install / remove the tracing wrappers (see NOTE [how tracing works])."""
+class _Installed:
+    """Install / remove the tracer's hooks (see NOTE [how tracing works]): the dispatch
+    hook and the registry's, ``Tensor``'s and the shape ops' extension points.  Nothing is
+    monkeypatched; every slot is restored on exit, exception or not."""
 
     def __init__(self, st: _TraceState) -> None:
         self.st = st
 
     def __enter__(self):
-        from ..ops import dropout as _dropout
-        from ..ops import shape as _shape
+        from .._tensor import TensorHooks
+        from ..ops.shape import ShapeHooks
         st = self.st
-        self.saved = {n: Tensor.__dict__[n] for n in list(_CONV_WHAT) + ["size", "shape"]}
-        for n in _CONV_WHAT:
-            setattr(Tensor, n, _conversion(n, self.saved[n]))
-        Tensor.size = _traced_size
-        Tensor.shape = property(_traced_shape)
-        orig_write = self.orig_write = _reg._write
-
-        def write(dst, arr, dt):
-            orig_write(dst, arr, dt)
-            st.inplace_write(dst, arr)
-        _reg._write = write
-        orig_drop = self.orig_drop = _dropout._dropout_impl
-
-        def dropout_impl(input, p, train, inplace, feature=False, alpha=False):
-            if st.depth or not train or p == 0:
-                return orig_drop(input, p, train, inplace, feature, alpha)
-            a_ref = st.conv(input)
-            params = {"p": float(p), "train": bool(train), "feature": bool(feature),
-                      "alpha": bool(alpha)}
-            st.depth += 1
-            try:
-                out = orig_drop(input, p, train, False, feature, alpha)
-            finally:
-                st.depth -= 1
-            node = st.record("aten::dropout", None, [a_ref], params, out, attr="dropout")
-            st.nondet.append(node)
-            if inplace:
-                from ..autograd.grad_mode import no_grad
-                with no_grad():
-                    input._data[...] = out._data
-                st.inplace_write(input, out._data)
-                return input
-            return out
-        _dropout._dropout_impl = dropout_impl
-        orig_size_args = self.orig_size_args = _shape._size_args
-
-        def size_args(size):
-            if len(size) == 1 and isinstance(size[0], (tuple, list)):
-                return tuple(size[0])
-            if any(s.__class__ is TracedInt for s in size):
-                return tuple(s if s.__class__ is TracedInt else int(s) for s in size)
-            return orig_size_args(size)
-        _shape._size_args = size_args
-        import ember as _ember
-        self.replaced = []
-        for n, make in (("reshape", _make_traced_reshape), ("flatten", _make_traced_flatten)):
-            orig = _shape.__dict__[n]
-            fn = make(orig)
-            for owner in (_shape, _ember, Tensor):
-                if owner.__dict__.get(n) is orig:
-                    setattr(owner, n, fn)
-                    self.replaced.append((owner, n, orig))
+        self.prev = (TensorHooks.size, TensorHooks.convert, ShapeHooks.size_args,
+                     ShapeHooks.reshape)
         _reg.push_hook(st.hook)
-        _Active.state = st
+        try:
+            self.prev_write = _reg.set_write_hook(st.inplace_write)
+            TensorHooks.size, TensorHooks.convert = st.size_hook, st.convert_hook
+            ShapeHooks.size_args, ShapeHooks.reshape = st.size_args_hook, st.reshape_hook
+            _Active.state = st
+        except BaseException:
+            self.__exit__()
+            raise
         return self
 
     def __exit__(self, *exc) -> None:
-        from ..ops import dropout as _dropout
-        from ..ops import shape as _shape
+        from .._tensor import TensorHooks
+        from ..ops.shape import ShapeHooks
         _Active.state = None
-        _shape._size_args = self.orig_size_args
-        for owner, n, orig in self.replaced:
-            setattr(owner, n, orig)
-        _reg.pop_hook(self.st.hook)
-        _dropout._dropout_impl = self.orig_drop
-        _reg._write = self.orig_write
-        for n, v in self.saved.items():
-            setattr(Tensor, n, v)
-
-
-def run_dropout(input, p, train, feature, alpha):
-    from ..ops.dropout import _dropout_impl
-    return _dropout_impl(input, p, train, False, feature, alpha)
+        (TensorHooks.size, TensorHooks.convert, ShapeHooks.size_args,
+         ShapeHooks.reshape) = self.prev
+        _reg.set_write_hook(getattr(self, "prev_write", None))
+        if self.st.hook in _reg._Dispatch.hooks:
+            _reg.pop_hook(self.st.hook)
 
 
 # --- inputs and outputs ----------------------------------------------------------------
@@ -606,7 +594,7 @@ def _trace_graph(fn, args: tuple, module, strict: bool, sig_fn) -> tuple:
         if _Active.state is not None:
             raise RuntimeError("ember.jit.trace: a trace is already running in this process "
                                "(nested tracing is not supported)")
-        with _Patches(st):
+        with _Installed(st):
             out = fn(*args)
             g.out_struct = _out_struct(st, out)
     return g, st.nondet, out
