@@ -38,7 +38,9 @@ class Matmul(Op):
     name = "matmul"
     _bw_name = "MmBackward0"
     promote = staticmethod(promote_same)
-    save = (0, 1)
+    # as torch: a is kept only for b's gradient and b only for a's, so an in-place update
+    # of a weight after ``x @ w`` (x not requiring grad) does not invalidate the graph
+    save = ((0, 1), (1, 0))
     autocast = "lower"
 
     def forward(self, a, b):
@@ -60,26 +62,28 @@ class Matmul(Op):
         return np.matmul(a, b)
 
     def backward(self, g):
-        a, b = self._unpack()
+        a, b = self._unpack()  # each saved only if the other input needs a gradient
         ga = gb = None
-        na, nb = a.dim(), b.dim()
+        na, nb = len(self._in_meta[0][0]), len(self._in_meta[1][0])
+        need_a = self.next_functions[0][0] is not None
+        need_b = self.next_functions[1][0] is not None
         if na == 1 and nb == 1:
-            ga = g * b if self.next_functions[0][0] is not None else None
-            gb = g * a if self.next_functions[1][0] is not None else None
+            ga = g * b if need_a else None
+            gb = g * a if need_b else None
             return ga, gb
         # promote vectors to matrices, then undo
-        a2 = a.reshape((1,) + tuple(a.shape)) if na == 1 else a
-        b2 = b.reshape(tuple(b.shape) + (1,)) if nb == 1 else b
         g2 = g
         if na == 1:
             g2 = g2.reshape(g2.shape[:-1] + (1,) + g2.shape[-1:]) if nb > 1 else g2
         if nb == 1:
             g2 = g2.reshape(tuple(g2.shape) + (1,))
-        if self.next_functions[0][0] is not None:
+        if need_a:
+            b2 = b.reshape(tuple(b.shape) + (1,)) if nb == 1 else b
             ga = matmul(g2, b2.mT)
             if na == 1:
                 ga = ga.reshape(ga.shape[:-2] + ga.shape[-1:])
-        if self.next_functions[1][0] is not None:
+        if need_b:
+            a2 = a.reshape((1,) + tuple(a.shape)) if na == 1 else a
             gb = matmul(a2.mT, g2)
             if nb == 1:
                 gb = gb.reshape(gb.shape[:-1])

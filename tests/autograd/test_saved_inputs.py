@@ -1,0 +1,28 @@
+"""Ops keep only the inputs their needed gradients use (torch's conditional saving): an
+in-place update of a weight after ``x @ w`` is fine when ``x`` needs no gradient, and an
+error (torch's) when it does."""
+
+import pytest
+import torch
+
+import ember
+
+
+@pytest.mark.parametrize("shapes", [((3, 4), (4, 2)), ((4,), (4, 2)), ((3, 4), (4,)),
+                                    ((4,), (4,)), ((2, 3, 4), (2, 4, 5))])
+@pytest.mark.parametrize("x_grad", [False, True])
+def test_matmul_inplace_weight_after_use(shapes, x_grad):
+    outcomes = []
+    for L in (torch, ember):
+        L.manual_seed(0)
+        x = L.randn(*shapes[0], requires_grad=x_grad)
+        w = L.randn(*shapes[1], requires_grad=True)
+        y = L.matmul(x, w).sum()
+        with L.no_grad():
+            w.add_(1.0)
+        try:
+            y.backward()
+            outcomes.append(("ok", tuple(w.grad.shape)))
+        except RuntimeError as e:
+            outcomes.append(("error", "modified by an inplace operation" in str(e)))
+    assert outcomes[0] == outcomes[1]
