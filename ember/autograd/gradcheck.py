@@ -82,10 +82,10 @@ def gradcheck(func, inputs, *, eps: float = 1e-6, atol: float = 1e-5, rtol: floa
     if not targets:
         raise ValueError("gradcheck expects at least one input tensor to require gradient, "
                          "but none of the them have requires_grad=True.")
-    for x in targets:
-        if x._dtype.name != "float64":
+    for k, x in enumerate(inputs):
+        if isinstance(x, Tensor) and x.requires_grad and x._dtype.name != "float64":
             import warnings
-            warnings.warn(f"Input #{inputs.index(x)} requires gradient and is not a double "
+            warnings.warn(f"Input #{k} requires gradient and is not a double "
                           "precision floating point. This check will likely fail if all the "
                           "inputs are not of double precision floating point. ", stacklevel=2)
     num = _numerical_jacobian(func, inputs, targets, eps)

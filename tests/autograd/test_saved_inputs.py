@@ -26,3 +26,19 @@ def test_matmul_inplace_weight_after_use(shapes, x_grad):
         except RuntimeError as e:
             outcomes.append(("error", "modified by an inplace operation" in str(e)))
     assert outcomes[0] == outcomes[1]
+
+
+def test_gradcheck_warns_for_non_double_input_at_its_position():
+    """gradcheck names the non-float64 input by position, wherever it is (ember used to
+    look it up with list.index, which compares tensors elementwise and crashed)."""
+    import warnings
+    msgs = []
+    for L in (torch, ember):
+        a = L.randn(3, dtype=L.float64, requires_grad=True)
+        b = L.randn(3, requires_grad=True)
+        with warnings.catch_warnings(record=True) as w:
+            warnings.simplefilter("always")
+            assert L.autograd.gradcheck(lambda x, y: (x * y.double()).sum(), (a, b),
+                                        eps=1e-3, atol=1e-2, rtol=1e-2)
+        msgs.append([str(x.message) for x in w if "double" in str(x.message)])
+    assert msgs[0] == msgs[1] and msgs[0][0].startswith("Input #1 requires gradient")

@@ -35,11 +35,13 @@ HALF = {"bfloat16": (ember.bfloat16, torch.bfloat16, 2e-2),
 
 # name -> reason, or (name, dtype name) -> reason.
 SKIP: dict = {}
-# bicubic grid_sample: the grid gradient sums 16 cancelling tap terms; torch's own
-# half-precision result departs from its float32 one by more than the tolerance.
-SKIP.update({f"grid_sample_bicubic_{pm}_{ac}": "grid gradient ill-conditioned in half "
-             "precision (torch half vs torch float32 differ beyond tolerance)"
-             for pm in ("zeros", "border", "reflection") for ac in (False, True)})
+# name -> (indices of the gradients not compared, reason); outputs and the other
+# gradients are still compared.  Bicubic grid_sample: the grid gradient sums 16
+# cancelling tap terms; torch's own half-precision result departs from its float32 one
+# by more than the tolerance (e.g. 0.16 vs 0.044), so it is no oracle there.
+GRAD_NOT_COMPARED: dict = {
+    f"grid_sample_bicubic_{pm}_{ac}": ({1}, "grid gradient ill-conditioned in half precision")
+    for pm in ("zeros", "border", "reflection") for ac in (False, True)}
 
 
 def _is_f32(a) -> bool:
@@ -170,7 +172,10 @@ def _check(op, s, dname):
     eg = ember.autograd.grad([e for e, _ in diff], [e for e, _ in pairs],
                              [ember.tensor(g).to(e.dtype) for g, (e, _) in zip(gouts, diff)],
                              allow_unused=True)
+    skip_grads = GRAD_NOT_COMPARED.get(op.name, ((), ""))[0]
     for i, (a, b) in enumerate(zip(eg, tg)):
+        if i in skip_grads:
+            continue
         if b is None:
             assert a is None or not np.any(opinfo._np(a)), f"grad {i} should be None/zero"
             continue
