@@ -83,11 +83,13 @@ def gradcheck(func, inputs, *, eps: float = 1e-6, atol: float = 1e-5, rtol: floa
         raise ValueError("gradcheck expects at least one input tensor to require gradient, "
                          "but none of the them have requires_grad=True.")
     for k, x in enumerate(inputs):
-        if isinstance(x, Tensor) and x.requires_grad and x._dtype.name != "float64":
+        if isinstance(x, Tensor) and x.requires_grad and \
+                x._dtype.name not in ("float64", "complex128"):
             import warnings
-            warnings.warn(f"Input #{k} requires gradient and is not a double "
-                          "precision floating point. This check will likely fail if all the "
-                          "inputs are not of double precision floating point. ", stacklevel=2)
+            warnings.warn(f"Input #{k} requires gradient and is not a double precision "
+                          "floating point or complex. This check will likely fail if all the "
+                          "inputs are not of double precision floating point or complex. ",
+                          stacklevel=2)
     num = _numerical_jacobian(func, inputs, targets, eps)
     ana = _analytical_jacobian(func, inputs, targets)
     for i, (n, a) in enumerate(zip(num, ana)):
