@@ -199,7 +199,9 @@ WORKLOADS = {
 }
 
 from benchmarks.amp_workloads import AMP_WORKLOADS  # noqa: E402
+from benchmarks.jit_workloads import JIT_WORKLOADS  # noqa: E402
 from benchmarks.nn_workloads import NN_WORKLOADS  # noqa: E402
 
 WORKLOADS.update(NN_WORKLOADS)
 WORKLOADS.update(AMP_WORKLOADS)
+WORKLOADS.update(JIT_WORKLOADS)
