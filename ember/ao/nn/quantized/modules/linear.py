@@ -18,6 +18,8 @@ The result is bit-identical to torch's in all tested shapes (K up to 9216, batch
 
 from __future__ import annotations
 
+import threading
+
 import numpy as np
 
 from ..... import dtypes as _dt
@@ -28,6 +30,22 @@ from ....quantization import _qtensor as _q
 __all__ = ["LinearPackedParams", "linear_dynamic"]
 
 _EXACT_F32 = 2 ** 24
+_SMALL_SCALE = float(np.float32(6.1e-5))
+_TINY_SCALE = 1e-30  # below it fl32(1 / fl32(scale)) may overflow: the slow path decides
+
+
+def _qparams(mn: float, mx: float, qmax: int):
+    """``choose_qparams(mn, mx, 0, qmax)`` in Python floats for the common case (a scale
+    of at least fbgemm's 6.1e-5); anything else goes through the general routine."""
+    lo, hi = min(mn, 0.0), max(mx, 0.0)  # mn, mx are float32 values: no rounding needed
+    scale = (hi - lo) / qmax
+    if scale < _SMALL_SCALE or float(np.float32(scale)) < _TINY_SCALE:
+        return _q.choose_qparams(mn, mx, 0, qmax)
+    zp_min = -lo / scale
+    zp_max = qmax - hi / scale
+    zp0 = zp_min if -abs(lo / scale) < qmax - abs(hi / scale) else zp_max
+    zp = 0 if zp0 < 0 else qmax if zp0 > qmax else int(round(zp0))
+    return scale, zp
 
 
 class _PackedLinear:
@@ -61,7 +79,10 @@ class _PackedLinear:
                 self.w_scale = weight._scale.astype(np.float32)
             centered = q - zp
             self.wt = np.ascontiguousarray(centered.T, dtype=np.float32)  # (K, N)
-            self.wmax = int(np.abs(centered).max()) if centered.size else 0
+            # the largest column sum of |w|: bounds every partial sum (NOTE item 3)
+            self.wcol = int(np.abs(centered).sum(axis=1).max()) if centered.size else 0
+            self.cum = None  # cumulative |w| sums over K, built when chunking is needed
+            self.plans = {}
         else:  # float16 dynamic: weights rounded to (saturated) half precision
             w = np.clip(weight._np().astype(np.float32), -65504.0, 65504.0)
             self.w16 = np.ascontiguousarray(w.astype(np.float16).astype(np.float32).T)
@@ -70,34 +91,84 @@ class _PackedLinear:
         return self.weight, self.bias
 
 
+_SCRATCH = threading.local()  # per-thread scratch buffers, by (shape, dtype)
+
+
+def _scratch(shape, dtype) -> np.ndarray:
+    """A reusable uninitialised buffer (consumed before the kernel returns; per thread, so
+    concurrent calls never share one)."""
+    bufs = getattr(_SCRATCH, "bufs", None)
+    if bufs is None:
+        bufs = _SCRATCH.bufs = {}
+    key = (shape, dtype)
+    buf = bufs.get(key)
+    if buf is None:
+        if len(bufs) >= 16:
+            bufs.clear()
+        buf = bufs[key] = np.empty(shape, dtype)
+    return buf
+
+
 def _quantize_input(x: np.ndarray, reduce_range: bool):
-    """quint8 activations minus their zero point, as float32 integers; also the scale and
-    the largest magnitude (quantization is monotone: the extremes come from min and max)."""
-    mn, mx = (float(x.min()), float(x.max())) if x.size else (0.0, 0.0)
-    scale, zp = _q.choose_qparams(mn, mx, 0, 255, reduce_range)
-
-    def quant(v):
-        t = np.multiply(v, np.float32(1.0) / np.float32(scale), dtype=np.float64)
-        t += zp
-        a = t.astype(np.float32)
-        np.rint(a, out=a)
+    """quint8 activations minus their zero point, as float32 integers (NOTE items 1-2), in
+    a scratch buffer; also the scale and the largest magnitude (quantization is monotone:
+    the extremes come from min and max)."""
+    if x.size:
+        mn = float(np.minimum.reduce(x, axis=None))
+        mx = float(np.maximum.reduce(x, axis=None))
+    else:
+        mn = mx = 0.0
+    scale, zp = _qparams(mn, mx, 127 if reduce_range else 255)
+    inv = np.float32(1.0) / np.float32(scale)
+    a = _scratch(x.shape, np.float32)
+    if zp == 0:  # fma(x, inv, 0) is the float32 product
+        np.multiply(x, inv, out=a)
+    else:  # the float64 product is exact; see NOTE item 2 for the sum
+        t = _scratch(x.shape, np.float64)
+        np.multiply(x, inv, out=t, dtype=np.float64)
+        np.add(t, zp, out=a, casting="same_kind")
+    np.rint(a, out=a)
+    # the ends with the same arithmetic (Python floats are doubles: the product of two
+    # float32 values is exact, so one float32 rounding gives the kernel's value)
+    inv_f = float(inv)
+    lo = round(float(np.float32(mn * inv_f + zp)))
+    hi = round(float(np.float32(mx * inv_f + zp)))
+    if lo < 0 or hi > 255:
         np.clip(a, 0, 255, out=a)
-        a -= zp  # exact small integers
-        return a
+        lo, hi = min(max(lo, 0), 255), min(max(hi, 0), 255)
+    if zp:
+        np.subtract(a, np.float32(zp), out=a)  # exact small integers
+    return a, np.float32(scale), max(abs(lo - zp), abs(hi - zp))
 
-    ends = quant(np.array([mn, mx], dtype=np.float32))
-    return quant(x), np.float32(scale), int(np.abs(ends).max())
+
+def _chunks(packed, amax: int) -> list:
+    """K-chunk boundaries, greedy (the fewest chunks), such that in every chunk
+    ``amax * max_n sum_k |w[k, n]| < 2**24``; cached per ``amax`` (at most 256 values)."""
+    plan = packed.plans.get(amax)
+    if plan is None:
+        if packed.cum is None:
+            packed.cum = np.concatenate([np.zeros((1, packed.wt.shape[1]), np.int64),
+                                         np.cumsum(np.abs(packed.wt), axis=0,
+                                                   dtype=np.int64)])
+        cum, K, limit = packed.cum, packed.wt.shape[0], (_EXACT_F32 - 1) // amax
+        plan, k0 = [0], 0
+        while k0 < K:
+            reach = (cum[k0 + 1:] - cum[k0]).max(axis=1)  # non-decreasing in the chunk end
+            k0 += max(int(np.searchsorted(reach, limit, side="right")), 1)
+            plan.append(k0)
+        packed.plans[amax] = plan
+    return plan
 
 
-def _int_gemm(a: np.ndarray, wt: np.ndarray, bound: int) -> np.ndarray:
+def _int_gemm(a: np.ndarray, packed, amax: int) -> np.ndarray:
     """``a @ wt`` for integer-valued float32 operands, exact (see NOTE item 3)."""
-    K = a.shape[1]
-    if K * bound < _EXACT_F32:
+    wt = packed.wt
+    if amax * packed.wcol < _EXACT_F32:
         return a @ wt
-    kc = max((_EXACT_F32 - 1) // bound, 1)
-    acc = np.zeros((a.shape[0], wt.shape[1]), dtype=np.float64)
-    for k0 in range(0, K, kc):
-        acc += a[:, k0:k0 + kc] @ wt[k0:k0 + kc]
+    plan = _chunks(packed, amax)
+    acc = np.matmul(a[:, :plan[1]], wt[:plan[1]]).astype(np.float64)
+    for k0, k1 in zip(plan[1:-1], plan[2:]):
+        acc += a[:, k0:k1] @ wt[k0:k1]
     return acc
 
 
@@ -119,15 +190,15 @@ def linear_dynamic(input, packed: _PackedLinear, reduce_range: bool = True) -> T
             raise RuntimeError(f"The number of rows in the packB should be equal to K: {K}")
         x2 = x.reshape(-1, K)
         a, s_a, amax = _quantize_input(x2, reduce_range)
-        acc = _int_gemm(a, packed.wt, amax * max(packed.wmax, 1))
-        accf = acc.astype(np.float32, copy=False)
-        mult = (s_a * packed.w_scale).astype(np.float32)
+        acc = _int_gemm(a, packed, amax)
+        accf = acc if acc.dtype == np.float32 else acc.astype(np.float32)
+        mult = s_a * packed.w_scale  # float32
         if packed.b is not None:
-            out = np.multiply(accf, mult, dtype=np.float64)
-            out += packed.b
-            out = out.astype(np.float32)
+            t = _scratch(accf.shape, np.float64)
+            np.multiply(accf, mult, out=t, dtype=np.float64)  # exact
+            out = np.add(t, packed.b, out=accf, casting="same_kind")
         else:
-            out = (accf * mult).astype(np.float32, copy=False)
+            out = np.multiply(accf, mult, out=accf)
     else:
         N = packed.w16.shape[1]
         if K != packed.w16.shape[0]:
