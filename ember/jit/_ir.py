@@ -32,8 +32,14 @@ import operator
 import numpy as np
 
 from .._tensor import Tensor
+from ..autograd.grad_mode import _Mode
+from ..device import CPU
+from ..ops.registry import _broadcast_error, _Dispatch, _link_view, _wrap_multi
 
-__all__ = ["Value", "Node", "Graph", "ArrayRef", "run_graph"]
+_make = Tensor._make
+_new = object.__new__
+
+__all__ = ["Value", "Node", "Graph", "ArrayRef", "run_graph", "run_graph_reference"]
 
 FRESH = "fresh"   # Node.attr of an ``aten::clone`` that constant folding must keep
 
@@ -349,8 +355,261 @@ def resolve_attr(root, path: str):
     return obj
 
 
-def run_graph(g: Graph, root, flat_inputs: list):
-    """Replay ``g`` on the flattened input tensors; ``root`` resolves ``GetAttr`` paths."""
+# NOTE [fast replay]
+# ``run_graph`` compiles a graph once into a ``_Plan`` (cached on the graph; the passes
+# drop it when they rewrite the graph): an env list indexed by Value id, and per node a
+# tuple with the op class, a flat argument template and the slots to fill from the env,
+# so replay is one tight loop with no Module calls, hooks or ``forward`` Python per layer.
+#
+# Two ways through an op node:
+#
+# - the *dispatch* way, ``registry.apply(cls, *args, **params)``: always correct; taken
+#   whenever a dispatch hook is installed (autocast, the profiler, a tracer) or grad mode
+#   is on, so autograd, autocast and the profiler see a traced module as eager code;
+# - the *direct* way (NOTE [what the direct way skips]): under ``no_grad`` with no hook,
+#   the op's array-level ``forward`` is called as ``_apply_core`` would call it, minus the
+#   per-call work that is provably redundant here.
+#
+# NOTE [what the direct way skips]
+# ``_apply_core`` (i) checks that all tensor arguments share a device, (ii) promotes dtypes
+# (``cls.promote``), (iii) records an autograd node when an input requires grad and grad
+# mode is on, (iv) wraps the result and links views.  The direct way keeps (ii) and (iv)
+# exactly (same ``promote`` call, same half-precision cast back, same ``_make`` and
+# ``_link_view``/``_wrap_multi``), skips (iii) because grad mode is off (nothing would be
+# recorded), and replaces (i) by one check per call: every graph input, every attribute
+# read (``prim::GetAttr``, resolved on the live module) and every constant is a tensor on
+# one and the same device object (ops produce their results on their first tensor
+# argument's device, so every intermediate is on that device too; a node with no tensor
+# argument produces on the CPU, so such a graph needs that device to be the CPU).  It is
+# also only taken when each input and attribute has the dtype and rank seen while
+# tracing; otherwise the dispatch way runs.  Results are bit-identical either way: the
+# same ``forward`` runs on the same arrays.
+
+
+_OP, _GETATTR, _CONST, _SIZE, _OTHER = range(5)
+
+
+class _Plan:
+    __slots__ = ("key", "steps", "n_env", "inputs", "getattrs", "const_dev", "direct_ok",
+                 "needs_cpu", "in_meta")
+
+    def __init__(self, g: Graph) -> None:
+        self.key = (g.node_list, len(g.node_list), g.out_struct, len(g.input_values))
+        ids = [v.id for v in g.input_values]
+        steps = []
+        getattrs = []
+        const_devs = set()
+        const_dev = None
+        direct_ok = True
+        needs_cpu = False
+        for n in g.node_list:
+            ids.extend(o.id for o in n.outputs)
+            k = n.kind_
+            out = n.outputs[0].id if n.outputs else None
+            if n.cls is not None:
+                tmpl = list(n.args)
+                slots = []
+                simple = True
+                has_tensor = False
+                for i, a in enumerate(tmpl):
+                    if a.__class__ is Value:
+                        slots.append((i, a.id))
+                        tmpl[i] = None
+                        if a.type == "Tensor":
+                            has_tensor = True
+                    elif _has_refs(a):
+                        simple = False
+                    ids.extend(v.id for v in _walk(a))
+                if not simple:
+                    has_tensor = any(v.type == "Tensor" for v in _walk(n.args))
+                if not has_tensor:
+                    needs_cpu = True
+                outs = tuple(o.id for o in n.outputs) if n.multi else out
+                steps.append((_OP, n.cls, tuple(tmpl), tuple(slots), simple, n, n.has_refs,
+                              n.multi, outs))
+            elif k == "prim::GetAttr":
+                getattrs.append((n.attr, out, n.outputs[0].meta))
+                steps.append((_GETATTR, out, n.attr))
+            elif k == "prim::Constant":
+                c = n.attr
+                if isinstance(c, Tensor):
+                    const_devs.add(id(c._device))
+                    const_dev = c._device
+                steps.append((_CONST, out, c))
+            elif k == "aten::size":
+                steps.append((_SIZE, out, n.args[0].id, n.attr))
+            else:
+                steps.append((_OTHER, n))
+        if len(const_devs) > 1:
+            direct_ok = False
+        self.const_dev = const_dev if len(const_devs) == 1 else None
+        self.steps = steps
+        self.getattrs = getattrs
+        self.inputs = [v.id for v in g.input_values]
+        self.in_meta = [v.meta for v in g.input_values]
+        self.direct_ok = direct_ok and all(m is not None for m in self.in_meta)
+        self.needs_cpu = needs_cpu
+        self.n_env = (max(ids) + 1) if ids else 0
+
+
+def _plan(g: Graph) -> _Plan:
+    p = g.__dict__.get("_plan")
+    if p is None or p.key[0] is not g.node_list or p.key[1] != len(g.node_list) \
+            or p.key[2] is not g.out_struct or p.key[3] != len(g.input_values):
+        p = _Plan(g)
+        g.__dict__["_plan"] = p
+    return p
+
+
+def invalidate(g: Graph) -> None:
+    """Drop the cached replay plan of ``g`` (the passes call this after rewriting it)."""
+    g.__dict__.pop("_plan", None)
+
+
+def _direct_device(p: _Plan, env: list, root):
+    """The one device of every tensor the graph starts from, or None when the direct
+    way is not provably equivalent (NOTE [what the direct way skips])."""
+    dev = p.const_dev
+    for vid, meta in zip(p.inputs, p.in_meta):
+        t = env[vid]
+        if not isinstance(t, Tensor) or t._dtype is not meta[1] or \
+                t._data.ndim != len(meta[0]):
+            return None
+        d = t._device
+        if dev is None:
+            dev = d
+        elif d is not dev:
+            return None
+    for path, out, meta in p.getattrs:
+        t = resolve_attr(root, path)
+        env[out] = t
+        if not isinstance(t, Tensor) or meta is None or t._dtype is not meta[1] or \
+                t._data.ndim != len(meta[0]):
+            return None
+        d = t._device
+        if dev is None:
+            dev = d
+        elif d is not dev:
+            return None
+    if dev is None:
+        dev = CPU
+    if p.needs_cpu and dev is not CPU:
+        return None
+    return dev
+
+
+def run_graph(g: Graph, root, flat_inputs: list, direct: bool | None = None):
+    """Replay ``g`` on the flattened input tensors; ``root`` resolves ``GetAttr`` paths.
+
+    ``direct`` forces (False) the dispatch way or allows (None, default) the direct way
+    where it applies (NOTE [fast replay])."""
+    p = _plan(g)
+    env = [None] * p.n_env
+    for vid, t in zip(p.inputs, flat_inputs):
+        env[vid] = t
+    dev = None
+    if direct is not False and p.direct_ok and _Dispatch.hook is None \
+            and not _Mode.grad_enabled:
+        dev = _direct_device(p, env, root)
+    if dev is None:
+        _run_dispatch(p, env, root)
+    else:
+        _run_direct(p, env, dev)
+    return _sub(g.out_struct, env)
+
+
+def _run_dispatch(p: _Plan, env: list, root) -> None:
+    from ..ops.registry import apply
+    for st in p.steps:
+        code = st[0]
+        if code == _OP:
+            _, cls, tmpl, slots, simple, n, has_refs, multi, outs = st
+            if simple:
+                args = list(tmpl)
+                for i, vid in slots:
+                    args[i] = env[vid]
+            else:
+                args = [env[a.id] if a.__class__ is Value else _sub(a, env) for a in n.args]
+            out = apply(cls, *args, **(_sub(n.params, env) if has_refs else n.params))
+            if multi:
+                for o, t in zip(outs, out):
+                    env[o] = t
+            else:
+                env[outs] = out
+        elif code == _CONST:
+            env[st[1]] = st[2]
+        elif code == _GETATTR:
+            env[st[1]] = resolve_attr(root, st[2])
+        elif code == _SIZE:
+            env[st[1]] = env[st[2]]._data.shape[st[3]]
+        else:
+            _run_other(st[1], env)
+
+
+def _run_direct(p: _Plan, env: list, dev) -> None:
+    for st in p.steps:
+        code = st[0]
+        if code == _OP:
+            _, cls, tmpl, slots, simple, n, has_refs, multi, outs = st
+            if simple:
+                args = list(tmpl)
+                for i, vid in slots:
+                    args[i] = env[vid]
+            else:
+                args = [env[a.id] if a.__class__ is Value else _sub(a, env) for a in n.args]
+            params = _sub(n.params, env) if has_refs else n.params
+            arrays = [a._data if isinstance(a, Tensor) else a for a in args]
+            half = None
+            promote = cls.promote
+            if promote is not None:
+                arrays = promote(args, arrays)
+                if arrays.__class__ is tuple:
+                    arrays, half = arrays
+            node = _new(cls)
+            try:
+                out = node.forward(*arrays, **params)
+            except ValueError as e:
+                raise _broadcast_error(e, arrays) from None
+            if half is not None and out.dtype == np.float32:
+                out = out.astype(half)
+            if out.__class__ is tuple:
+                res = _wrap_multi(node, cls, args, params, out, dev, False)
+                for o, t in zip(outs, res):
+                    env[o] = t
+                continue
+            if out.__class__ is not np.ndarray and isinstance(out, np.generic):
+                out = np.asarray(out)
+            t = _make(out, dev)
+            if cls.is_view:
+                _link_view(t, args[0], cls, params, None)
+            env[outs] = t
+        elif code == _CONST:
+            env[st[1]] = st[2]
+        elif code == _GETATTR:
+            pass      # resolved (and checked) by ``_direct_device``
+        elif code == _SIZE:
+            env[st[1]] = env[st[2]]._data.shape[st[3]]
+        else:
+            _run_other(st[1], env)
+
+
+def _run_other(n: Node, env: list) -> None:
+    k = n.kind_
+    if k == "aten::dropout":
+        from ..ops import dropout as _dropout
+        p = n.params
+        env[n.outputs[0].id] = _dropout._dropout_impl(
+            env[n.args[0].id], p["p"], p["train"], False, p["feature"], p["alpha"])
+    elif k == "aten::copy_":
+        _copy_into(env[n.args[0].id], env[n.args[1].id])
+    else:
+        fn = _INT_OPS[n.attr][0]
+        env[n.outputs[0].id] = fn(*[_sub(a, env) for a in n.args])
+
+
+def run_graph_reference(g: Graph, root, flat_inputs: list):
+    """The plain interpreter (every op through ``registry.apply``, a dict env, no plan):
+    the reference the fast replay is tested against."""
     from ..ops.registry import apply
     env: dict[int, object] = {}
     for v, t in zip(g.input_values, flat_inputs):
@@ -373,17 +632,8 @@ def run_graph(g: Graph, root, flat_inputs: list):
             env[n.outputs[0].id] = n.attr
         elif k == "aten::size":
             env[n.outputs[0].id] = env[n.args[0].id]._data.shape[n.attr]
-        elif k == "aten::dropout":
-            from ..ops import dropout as _dropout
-            p = n.params
-            env[n.outputs[0].id] = _dropout._dropout_impl(
-                env[n.args[0].id], p["p"], p["train"], False, p["feature"], p["alpha"])
-        elif k == "aten::copy_":
-            dst, src = env[n.args[0].id], env[n.args[1].id]
-            _copy_into(dst, src)
         else:
-            fn = _INT_OPS[n.attr][0]
-            env[n.outputs[0].id] = fn(*[_sub(a, env) for a in n.args])
+            _run_other(n, env)
     return _sub(g.out_struct, env)
 
 

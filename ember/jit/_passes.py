@@ -52,6 +52,7 @@ def _walk_nodes_replace(g: _ir.Graph, mapping: dict) -> None:
         n.params = sub(n.params)
         n.has_refs = _ir._has_refs(n.params)
     g.out_struct = sub(g.out_struct)
+    _ir.invalidate(g)
 
 
 def _is_random(n: _ir.Node) -> bool:
@@ -194,6 +195,7 @@ def fold_batch_norm(g: _ir.Graph) -> int:
         g.node_list.remove(bn)
         _walk_nodes_replace(g, {bn.outputs[0].id: prod.outputs[0]})
         folded += 1
+    _ir.invalidate(g)
     return folded
 
 
@@ -218,6 +220,7 @@ def run_passes(g: _ir.Graph, fold: bool = True) -> _ir.Graph:
         fold_batch_norm(g)
         constant_propagation(g)
     dead_code_elimination(g)
+    _ir.invalidate(g)
     return g
 
 
@@ -237,6 +240,7 @@ def _inline_attrs(g: _ir.Graph, root) -> None:
             v.meta = (tuple(t._data.shape), t._dtype, False, str(t._device))
             g.node_list[i] = _ir.Node("prim::Constant", outputs=[v],
                                       attr=t.detach().clone())
+    _ir.invalidate(g)
 
 
 def freeze(mod, preserved_attrs=None, optimize_numerics: bool = True):
