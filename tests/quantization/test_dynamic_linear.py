@@ -151,3 +151,55 @@ def test_errors_match_torch():
         torch.ao.nn.quantized.dynamic.Linear.from_float(torch.nn.ReLU())
     with pytest.raises(AssertionError):
         ember.ao.nn.quantized.dynamic.Linear.from_float(ember.nn.ReLU())
+
+
+def _qlinear_pair(k, n, seed, weight=None, bias=True, per_channel=False):
+    torch.manual_seed(seed)
+    tl = torch.nn.Linear(k, n, bias=bias)
+    if weight is not None:
+        with torch.no_grad():
+            tl.weight.copy_(torch.from_numpy(weight))
+    el = ember.nn.Linear(k, n, bias=bias)
+    copy_linears(el, tl)
+    qc = "per_channel_dynamic_qconfig" if per_channel else "default_dynamic_qconfig"
+    qt = torch_qdynamic(torch.nn.Sequential(tl), {"0": getattr(torch.ao.quantization, qc)})
+    qe = ember.ao.quantization.quantize_dynamic(
+        ember.nn.Sequential(el), {"0": getattr(ember.ao.quantization, qc)})
+    return qe[0], qt[0]
+
+
+@pytest.mark.parametrize("shape", [(1, 1568), (64, 1568), (3, 5, 128), (1, 1, 4096),
+                                   (0, 3, 128)])
+@pytest.mark.parametrize("kind", ["relu", "signed", "shifted", "tiny", "constant"])
+def test_fast_paths_bit_identical(shape, kind):
+    # zp == 0 (float32 quantization) and zp != 0 (float64), batch 1, 3-D and empty inputs,
+    # the small-scale and constant-input qparams fallbacks, per-tensor and per-channel
+    k = shape[-1]
+    rng = np.random.default_rng(k + len(shape))
+    x = rng.standard_normal(shape).astype(np.float32)
+    x = {"relu": np.maximum(x, 0) * 3, "signed": x, "shifted": x * 0.5 - 2.0,
+         "tiny": x * 1e-6, "constant": np.full(shape, 0.75, np.float32)}[kind]
+    for per_channel in (False, True):
+        qe, qt = _qlinear_pair(k, 24, k, bias=not per_channel, per_channel=per_channel)
+        assert_same_bits(qe(ember.tensor(x)), qt(torch.from_numpy(x)))
+
+
+def test_chunk_boundaries_bit_identical():
+    # saturated weights in column 0 (|w| = 127 or 128 everywhere): the column-sum bound is
+    # as crude as K * amax * wmax, so chunking starts near K = 2**24 / (127 * 128) ~ 1032;
+    # that one column decides the chunk plan, the others would fit in fewer chunks
+    rng = np.random.default_rng(3)
+    chunked = []
+    for k in (1031, 1032, 1033, 1040, 1041, 1042, 2065, 3100):
+        w = np.where(rng.random((8, k)) < 0.5, -1.0, 1.0).astype(np.float32)
+        w[1:] *= rng.random((7, k)).astype(np.float32)
+        qe, qt = _qlinear_pair(k, 8, k, weight=w)
+        x = np.abs(rng.standard_normal((5, k))).astype(np.float32)
+        x[:, ::7] = 9.0
+        assert_same_bits(qe(ember.tensor(x)), qt(torch.from_numpy(x)))
+        packed = qe._packed_params._packed_params
+        for plan in packed.plans.values():
+            assert plan[0] == 0 and plan[-1] == k and all(b > a for a, b in zip(plan, plan[1:]))
+        assert bool(packed.plans) == (127 * packed.wcol >= 2 ** 24)
+        chunked.append(bool(packed.plans))
+    assert chunked[0] is False and chunked[-1] is True
