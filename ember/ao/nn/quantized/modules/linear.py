@@ -1,18 +1,34 @@
 """``LinearPackedParams`` and the int8 dynamic linear kernel (``quantized::linear_dynamic``).
 
 NOTE [dynamic int8 linear, as torch's x86/fbgemm engine]
-1. The whole input's min and max give the activation qparams (fbgemm's
-   ChooseQuantizationParams on [0, 255], halved to [0, 127] by ``reduce_range``, which
-   torch's dynamic Linear always passes so that fbgemm's u8*s8 pair sums cannot saturate).
+1. The whole input's min and max (one reduction pass each) give the activation qparams
+   (fbgemm's ChooseQuantizationParams on [0, 255], halved to [0, 127] by ``reduce_range``,
+   which torch's dynamic Linear always passes so that fbgemm's u8*s8 pair sums cannot
+   saturate); ``_qparams`` does it in Python floats when the scale is at least 6.1e-5
+   (the same double arithmetic), the general routine otherwise.
 2. Activations are quantized to quint8 as ``rint(fma(x, 1/scale, zp))`` (fbgemm's
-   ``QuantizeAvx2``), weights are int8 (per tensor or per output channel).
+   ``QuantizeAvx2``), weights are int8 (per tensor or per output channel).  With
+   ``zp == 0`` (any input >= 0, e.g. after ReLU) the fma is one rounding of the product:
+   the float32 multiply.  Otherwise ``x * inv`` is exact in float64 (24 + 24 bits) and
+   so is ``+ zp`` while ``|x * inv| >= 8`` (the sum, below 2**9, keeps all 48 bits); for
+   smaller products it is rounded to 53 bits, then to 24: a double rounding that differs
+   from the fma only for a sum within 2**-44 of a float32 rounding tie that ``rint`` then
+   sees (a theoretical gap, unchanged from the first version; never seen in the tests).
+   Quantization is monotone, so the quantized min and max (computed the same way on
+   Python doubles) tell whether the [0, 255] clip can change anything; it is skipped when
+   not.
 3. ``acc = sum_k (qa - zp_a)(qw - zp_w)`` is an exact integer: ember computes it as a
-   float32 GEMM on the integer values, exact while every partial sum stays below 2**24,
-   i.e. while ``K * max|qa - zp_a| * max|qw - zp_w| < 2**24``.  Beyond that bound the
-   reduction is split into K-chunks that each satisfy it, summed in float64 (exact).
+   float32 GEMM on the integer values, exact while every partial sum, in any summation
+   order, stays below 2**24.  Each is bounded by ``amax * max_n sum_k |qw - zp_w|[k, n]``
+   (``amax`` from item 2, the column sums precomputed), a bound several times tighter
+   than ``K * amax * wmax`` for real weights (1568 -> 128 needs no split).  Beyond it the
+   reduction is split into the fewest K-chunks that each satisfy the bound (greedy on
+   cumulative column sums, cached per ``amax``), summed in float64 (exact).
 4. ``out = fma(float32(acc), float32(scale_a * scale_w), bias)`` in float32 (fbgemm's
    ``requantizeForFloatAvx2``; the compiler fuses its multiply and bias add), emulated in
-   float64 where the product is exact; no bias: one float32 multiply.
+   float64 where the product is exact and the bias add is rounded to float32 by the
+   add's output cast; no bias: one float32 multiply.  Scratch buffers are per thread and
+   per shape, so repeated calls allocate only the output.
 The result is bit-identical to torch's in all tested shapes (K up to 9216, batches 1-64).
 """
 
