@@ -38,6 +38,7 @@ from ..ops.registry import _broadcast_error, _Dispatch, _link_view, _wrap_multi
 
 _make = Tensor._make
 _new = object.__new__
+_ndarray = np.ndarray
 
 __all__ = ["Value", "Node", "Graph", "ArrayRef", "run_graph", "run_graph_reference"]
 
@@ -386,17 +387,18 @@ def resolve_attr(root, path: str):
 # same ``forward`` runs on the same arrays.
 
 
-_OP, _GETATTR, _CONST, _SIZE, _OTHER = range(5)
+_OP, _GETATTR, _CONST, _SIZE, _OTHER, _OP1 = range(6)
 
 
 class _Plan:
-    __slots__ = ("key", "steps", "n_env", "inputs", "getattrs", "const_dev", "direct_ok",
+    __slots__ = ("key", "steps", "dsteps", "n_env", "inputs", "getattrs", "const_dev", "direct_ok",
                  "needs_cpu", "in_meta")
 
     def __init__(self, g: Graph) -> None:
         self.key = (g.node_list, len(g.node_list), g.out_struct, len(g.input_values))
         ids = [v.id for v in g.input_values]
         steps = []
+        dsteps = []      # the direct way's steps: unary ops specialized
         getattrs = []
         const_devs = set()
         const_dev = None
@@ -427,23 +429,36 @@ class _Plan:
                 outs = tuple(o.id for o in n.outputs) if n.multi else out
                 steps.append((_OP, n.cls, tuple(tmpl), tuple(slots), simple, n, n.has_refs,
                               n.multi, outs))
+                cls = n.cls
+                if (simple and len(tmpl) == 1 and slots and n.args[0].type == "Tensor"
+                        and not n.has_refs and not n.multi and cls.promote is None
+                        and not cls.is_view):
+                    dsteps.append((_OP1, cls.forward, cls, slots[0][1], n.params, out))
+                else:
+                    dsteps.append(steps[-1])
+                continue
             elif k == "prim::GetAttr":
                 getattrs.append((n.attr, out, n.outputs[0].meta))
                 steps.append((_GETATTR, out, n.attr))
+                dsteps.append(steps[-1])
             elif k == "prim::Constant":
                 c = n.attr
                 if isinstance(c, Tensor):
                     const_devs.add(id(c._device))
                     const_dev = c._device
                 steps.append((_CONST, out, c))
+                dsteps.append(steps[-1])
             elif k == "aten::size":
                 steps.append((_SIZE, out, n.args[0].id, n.attr))
+                dsteps.append(steps[-1])
             else:
                 steps.append((_OTHER, n))
+                dsteps.append(steps[-1])
         if len(const_devs) > 1:
             direct_ok = False
         self.const_dev = const_dev if len(const_devs) == 1 else None
         self.steps = steps
+        self.dsteps = dsteps
         self.getattrs = getattrs
         self.inputs = [v.id for v in g.input_values]
         self.in_meta = [v.meta for v in g.input_values]
@@ -547,18 +562,36 @@ def _run_dispatch(p: _Plan, env: list, root) -> None:
 
 
 def _run_direct(p: _Plan, env: list, dev) -> None:
-    for st in p.steps:
+    for st in p.dsteps:
         code = st[0]
-        if code == _OP:
+        if code == _OP1:          # one tensor argument, no promotion, not a view
+            _, fwd, cls, vid, params, outs = st
+            a = env[vid]._data
+            try:
+                out = fwd(_new(cls), a, **params)
+            except ValueError as e:
+                raise _broadcast_error(e, [a]) from None
+            if out.__class__ is not _ndarray:
+                if out.__class__ is tuple:
+                    res = _wrap_multi(None, cls, (env[vid],), params, out, dev, False)
+                    env[outs] = res
+                    continue
+                if isinstance(out, np.generic):
+                    out = np.asarray(out)
+            env[outs] = _make(out, dev)
+        elif code == _OP:
             _, cls, tmpl, slots, simple, n, has_refs, multi, outs = st
             if simple:
                 args = list(tmpl)
+                arrays = list(tmpl)
                 for i, vid in slots:
-                    args[i] = env[vid]
+                    a = env[vid]
+                    args[i] = a
+                    arrays[i] = a._data if isinstance(a, Tensor) else a
             else:
                 args = [env[a.id] if a.__class__ is Value else _sub(a, env) for a in n.args]
+                arrays = [a._data if isinstance(a, Tensor) else a for a in args]
             params = _sub(n.params, env) if has_refs else n.params
-            arrays = [a._data if isinstance(a, Tensor) else a for a in args]
             half = None
             promote = cls.promote
             if promote is not None:
@@ -577,7 +610,7 @@ def _run_direct(p: _Plan, env: list, dev) -> None:
                 for o, t in zip(outs, res):
                     env[o] = t
                 continue
-            if out.__class__ is not np.ndarray and isinstance(out, np.generic):
+            if out.__class__ is not _ndarray and isinstance(out, np.generic):
                 out = np.asarray(out)
             t = _make(out, dev)
             if cls.is_view:
