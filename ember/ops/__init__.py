@@ -8,6 +8,7 @@ from . import (  # noqa: F401
     _methods,
     activation,
     attention,
+    complex_ops,
     conv,
     conversion,
     creation,

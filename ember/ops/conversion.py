@@ -29,7 +29,9 @@ def _cast(arr, npdt):
     if arr.dtype == npdt:
         return arr.copy()
     if arr.dtype.kind == "c" and npdt.kind != "c":
-        # torch discards the imaginary part (with a warning); so do we, silently
+        # torch discards the imaginary part, with a warning
+        warnings.warn("Casting complex values to real discards the imaginary part",
+                      UserWarning, stacklevel=4)
         arr = arr.real
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)
@@ -47,7 +49,11 @@ class ToCopy(Op):
 
     def backward(self, g):
         dt = self._in_meta[0][1]
-        return (g if g._dtype is dt else _to_copy(g, dt),)
+        if g._dtype is dt:
+            return (g,)
+        if g._dtype.is_complex and not dt.is_complex:  # real -> complex: grad's real part
+            g = g.real
+        return (_to_copy(g, dt),)
 
 
 def _to_copy(t: Tensor, dtype: _dtype | None, dev=None) -> Tensor:

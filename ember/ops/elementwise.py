@@ -243,3 +243,12 @@ def _out(result: Tensor, out):
         out._data = np.empty(result._data.shape, dtype=out._data.dtype)
     _write(out, result._data, result._dtype)
     return out
+
+
+from .complex_ops import holomorphic_backward as _holo  # noqa: E402
+
+for _c in (Add, Sub, RSub, Mul, Div, Exp):
+    _c.backward = _holo(_c.backward)
+
+# complex-number ops are exported through this module (``ember.real``, ``ember.conj``...)
+from .complex_ops import *  # noqa: E402, F403

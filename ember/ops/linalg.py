@@ -8,6 +8,7 @@ import numpy as np
 from .. import dtypes as _dt
 from .._tensor import Tensor, _wrap_dim
 from ..amp.autocast_mode import autocast_composite
+from .complex_ops import holomorphic_backward
 from .elementwise import _out
 from .registry import Op, apply, apply_inplace, promote_same
 
@@ -88,6 +89,9 @@ class Matmul(Op):
             if nb == 1:
                 gb = gb.reshape(gb.shape[:-1])
         return ga, gb
+
+
+Matmul.backward = holomorphic_backward(Matmul.backward)
 
 
 class Mm(Matmul):

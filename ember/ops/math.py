@@ -20,6 +20,7 @@ from numpy.polynomial import chebyshev as _cheb
 
 from .. import dtypes as _dt
 from .._tensor import Tensor
+from .complex_ops import Sgn, conj_if_complex, holomorphic_backward
 from .elementwise import _out
 from .registry import (
     Op,
@@ -266,6 +267,8 @@ def _unary(opname, fwd, bwd=None, *, promote=promote_float, save_in=True, save_o
         backward = Op.backward
     else:
         def backward(self, g):
+            if g._dtype.is_complex:  # holomorphic: torch's grad is conj(f'(z)) * g
+                return (conj_if_complex(bwd(conj_if_complex(g), *self._unpack())),)
             return (bwd(g, *self._unpack()),)
 
     ns = {"name": opname, "promote": staticmethod(promote) if promote else None,
@@ -277,6 +280,8 @@ def _unary(opname, fwd, bwd=None, *, promote=promote_float, save_in=True, save_o
 
 def _fwd_sigmoid(a):
     if not _dt.np_is_floating(a.dtype) or a.dtype.itemsize < 4:
+        if a.dtype.kind == "c":
+            return 1 / (1 + np.exp(-a))
         return _sigmoid_np(a.astype(np.float32)).astype(a.dtype)
     return _sigmoid_np(a)
 
@@ -298,7 +303,10 @@ def _abs_fwd(a):
 
 
 def _sign_fwd(a):
-    if a.dtype == np.bool_:
+    if a.dtype.kind in "bc":
+        if a.dtype.kind == "c":
+            raise NotImplementedError("Unlike NumPy, torch.sign is not intended to support "
+                                      "complex numbers. Please use torch.sgn instead.")
         return a.copy()
     return np.sign(a)
 
@@ -311,15 +319,16 @@ def _frac_fwd(a):
 
 def _rounder(fn):
     def f(a):
-        if a.dtype.kind in "iub":
+        if a.dtype.kind in "iubc":
+            if a.dtype.kind == "c":
+                raise NotImplementedError(f"{fn.__name__} is not supported for complex inputs")
             return a.copy()
         return fn(a)
     return f
 
 
-Abs = _unary("abs", _abs_fwd, lambda g, x: g * sign(x), promote=None)
+Abs = _unary("abs", _abs_fwd, lambda g, x: g * sgn(x), promote=None)
 Sign = _unary("sign", _sign_fwd, promote=None, zero_grad=True)
-Sgn = _unary("sgn", _sign_fwd, promote=None, zero_grad=True)
 Exp2 = _unary("exp2", np.exp2, lambda g, out: g * (out * _LN2), save_in=False, save_out=True)
 Expm1 = _unary("expm1", np.expm1, lambda g, out: g * (out + 1), save_in=False, save_out=True)
 Log = _unary("log", np.log, lambda g, x: g / x)
@@ -930,6 +939,10 @@ class PowScalarTensor(Op):
                 r = np.where(b._data >= 0, 0.0, out._data * -np.inf)
             return None, g * _const(r.astype(g._dtype.np), g)
         return None, g * (out * _m.log(base))
+
+
+for _c in (PowTensorScalar, PowTensorTensor, PowScalarTensor):
+    _c.backward = holomorphic_backward(_c.backward)
 
 
 class _PromoteDouble:

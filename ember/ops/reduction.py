@@ -16,6 +16,7 @@ import numpy as np
 
 from .. import dtypes as _dt
 from .._tensor import Tensor, _wrap_dim
+from .complex_ops import holomorphic_backward
 from .elementwise import _out
 from .registry import Op, apply, apply_inplace, promote_same
 from .shape import expand
@@ -875,6 +876,10 @@ class CumProd(Op):
         if not self.has_zero:
             return (apply(CumSum, g * out, dim=self.dim, reverse=True) / a,)
         return (apply(_CumProdGradZeros, g, a, dim=self.dim),)
+
+
+for _c in (Prod, CumProd):  # holomorphic: complex grads are conjugated around the formula
+    _c.backward = holomorphic_backward(_c.backward)
 
 
 class _CumProdGradZeros(Op):

@@ -272,7 +272,7 @@ def _mT(self):
 Tensor.T = property(_T)
 Tensor.mT = property(_mT)
 Tensor.H = property(lambda self: _T(self).conj() if self.is_complex() else _T(self))
-Tensor.mH = property(lambda self: _mT(self))
+Tensor.mH = property(lambda self: _mT(self).conj() if self._dtype.is_complex else _mT(self))
 
 
 # --- strides ---------------------------------------------------------------------------------
