@@ -436,13 +436,21 @@ class Tensor:
         h = TensorHooks.convert
         if h is not None:
             h(self, "__float__")
-        return float(_item(self))
+        v = _item(self)
+        try:
+            return float(v)
+        except TypeError:
+            return _complex_to_real(v, float, "double")
 
     def __int__(self) -> int:
         h = TensorHooks.convert
         if h is not None:
             h(self, "__int__")
-        return int(_item(self))
+        v = _item(self)
+        try:
+            return int(v)
+        except TypeError:
+            return _complex_to_real(v, int, "int64_t")
 
     def __index__(self) -> int:
         h = TensorHooks.convert
@@ -494,6 +502,14 @@ class Tensor:
 
     def __dlpack_device__(self):
         return self._data.__dlpack_device__()
+
+
+def _complex_to_real(v, kind, cname):
+    """torch's ``float``/``int`` of a complex scalar: the real part when the imaginary part is
+    zero, else RuntimeError."""
+    if isinstance(v, complex) and v.imag == 0:
+        return kind(v.real)
+    raise RuntimeError(f"value cannot be converted to type {cname} without overflow")
 
 
 def _item(self: Tensor):

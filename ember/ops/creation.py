@@ -253,6 +253,9 @@ def arange(start=0, end=None, step=1, *, out=None, dtype=None, layout=None, devi
         n = max(0, math.ceil((end - start) / step))
         arr = _arange_float(float(start), float(step), n, dtype.np)
     else:
+        if dtype.is_complex:
+            raise NotImplementedError(
+                f'"arange_cpu" not implemented for \'{_TORCH_TYPE[dtype.name]}\'')
         xs, xe, xst = int(start), int(end), int(step)
         if step == 0:
             raise RuntimeError("step must be nonzero")
@@ -373,8 +376,17 @@ def rand(*size, generator=None, out=None, dtype=None, layout=None, device=None,
 def randn(*size, generator=None, out=None, dtype=None, layout=None, device=None,
           requires_grad=False) -> Tensor:
     """Standard normal samples."""
-    dt = _float_dt(dtype, "normal_kernel_cpu")
+    dt = dtype or _dt.get_default_dtype()
     shape = _shape(size)
+    if not dt.is_floating_point:
+        if not dt.is_complex:
+            _float_dt(dt, "normal_kernel_cpu")
+        # torch: real and imaginary parts each N(0, 1/2), so E|z|^2 = 1
+        rd = dt.to_real().np
+        g = _gen(generator)
+        arr = ((g.standard_normal(shape, dtype=rd) + 1j * g.standard_normal(shape, dtype=rd))
+               * np.sqrt(0.5)).astype(dt.np)
+        return _out(_finish(arr, None, device, requires_grad), out)
     arr = _sample(lambda d: _gen(generator).standard_normal(shape, dtype=d), dt)
     return _out(_finish(arr, None, device, requires_grad), out)
 

@@ -215,6 +215,10 @@ def _tensor_dt(*arrays):
     return None
 
 
+def _cname(npdt) -> str:
+    return "ComplexFloat" if npdt == np.complex64 else "ComplexDouble"
+
+
 def _not_impl(kernel: str, a) -> None:
     name = _dt._BY_NP[a.dtype].name
     tn = {"float32": "Float", "float64": "Double", "float16": "Half", "bfloat16": "BFloat16",
@@ -601,9 +605,17 @@ class Fmod(Op):
 
     def forward(self, a, b):
         _check_zero_div(b)
-        if self.op_name == "fmod":
-            return np.fmod(a, b)
-        return np.remainder(a, b)
+        try:
+            if self.op_name == "fmod":
+                return np.fmod(a, b)
+            return np.remainder(a, b)
+        except TypeError:
+            dt = _tensor_dt(a, b)
+            if dt is not None and dt.kind == "c":
+                kernel = "fmod_cpu" if self.op_name == "fmod" else "remainder_cpu"
+                raise NotImplementedError(
+                    f'"{kernel}" not implemented for \'{_cname(dt)}\'') from None
+            raise
 
     def backward(self, g):
         gb = None
@@ -976,7 +988,11 @@ class FloatPowerScalarTensor(PowScalarTensor):
 # --- division variants --------------------------------------------------------------------
 
 def _div_floor(a, b):
-    if _tensor_dt(a, b).kind in "iub":
+    k = _tensor_dt(a, b).kind
+    if k in "iubc":
+        if k == "c":
+            raise NotImplementedError(
+                f'"div_floor_cpu" not implemented for \'{_cname(_tensor_dt(a, b))}\'')
         _check_zero_div(b)
         return np.floor_divide(a, b)
     with np.errstate(divide="ignore", invalid="ignore"):

@@ -641,8 +641,12 @@ class _VarStd(Op):
     save_out = True
 
     def forward(self, a, dim=None, correction=1, keepdim=False, take_sqrt=False):
-        if not _dt.np_is_inexact(a.dtype):
-            raise RuntimeError("std and var only support floating point and complex dtypes")
+        cplx = False
+        if a.dtype.kind != "f":
+            if not _dt.np_is_inexact(a.dtype):
+                raise RuntimeError("std and var only support floating point and complex "
+                                   "dtypes")
+            cplx = a.dtype.kind == "c"
         axes = _dims(dim, a.ndim)
         self.axes = axes
         self.keep_shape = _grad_shape(a.shape, axes, keepdim)
@@ -654,10 +658,12 @@ class _VarStd(Op):
             m = x.mean(axis=axes, keepdims=True) if n else np.full(
                 np.sum(x, axis=axes, keepdims=True).shape, np.nan, x.dtype)
             d = x - m
-            v = np.sum(d * d, axis=axes, keepdims=keepdim) / x.dtype.type(self.dof)
+            if cplx:  # |d|^2, real: torch's var/std of complex is real
+                d = np.abs(d)
+            v = np.sum(d * d, axis=axes, keepdims=keepdim) / d.dtype.type(self.dof)
             if take_sqrt:
                 v = np.sqrt(v)
-        return np.asarray(v).astype(a.dtype, copy=False)
+        return np.asarray(v).astype(d.dtype if cplx else a.dtype, copy=False)
 
     def backward(self, g):
         a, out = self._unpack()
@@ -727,6 +733,7 @@ class VectorNorm(Op):
         out_dt = dtype.np if dtype is not None else a.dtype
         if out_dt.kind == "c":
             out_dt = np.dtype(np.float64 if out_dt == np.complex128 else np.float32)
+            a = np.abs(a)
         x = np.abs(a.astype(_acc(np.dtype(out_dt)), copy=False))
         if a.size == 0 or _pyany(a.shape[ax] == 0 for ax in axes):
             if ord < 0 or math.isinf(ord):

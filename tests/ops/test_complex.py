@@ -527,23 +527,12 @@ def _compare(e, t, cd, path="out"):
 
 # Known differences (xfail, strict: a fix must remove the entry). name -> reason.
 KNOWN = {
-    "arange_complex": "ember's arange accepts complex dtypes (torch: NotImplementedError)",
-    "randn_dtype": "randn has no complex kernel yet",
-    "randn_shape_dtype": "randn has no complex kernel yet",
-    "float_builtin": "float(complex tensor) raises TypeError, torch RuntimeError",
-    "floordiv_raises": "NumPy's TypeError, not torch's NotImplementedError",
-    "remainder_raises": "NumPy's TypeError, not torch's NotImplementedError",
     "lt_raises": "ordering comparisons accept complex (NumPy's lexicographic order)",
     "max_raises": "max accepts complex",
     "clamp_raises": "clamp accepts complex",
     "relu_raises": "relu accepts complex",
     "matmul_mixed_raises": "matmul promotes mixed dtypes instead of raising",
     "half_tensor_mul_pycomplex": "no complex32 (ComplexHalf): ember gives complex64",
-    "var": "var of complex returns complex, torch the real dtype",
-    "std": "std of complex returns complex, torch the real dtype",
-    "norm": "norm of complex squares z instead of |z|",
-    "linalg_vector_norm": "vector_norm of complex squares z instead of |z|",
-    "grad_norm": "norm of complex squares z instead of |z|",
     "grad_complex_scalar_backward_raises": "engine (ember/autograd) still seeds a complex "
                                            "scalar output with ones",
 }
