@@ -49,8 +49,39 @@ def _factory(batch: int, mode: str):
     return f
 
 
+def _chain(x):
+    for _ in range(50):
+        x = (x * 1.0001).relu()
+    return x
+
+
+def _op_chain(lib, mode: str):
+    """100 tiny ops (``(x * 1.0001).relu()`` x 50 on 8x8) under ``no_grad``: the replay's
+    own per-op cost, which the CNN's 10 large ops hide."""
+    x = _t(lib, np.random.default_rng(2).standard_normal((8, 8)).astype(np.float32))
+    fn = _chain
+    if mode == "trace":
+        with lib.no_grad():
+            fn = lib.jit.trace(_chain, x)
+
+    def run():
+        with lib.no_grad():
+            return fn(x)
+    return run
+
+
+def _chain_factory(mode: str):
+    def f(lib):
+        return _op_chain(lib, mode)
+    f.__name__ = f"jit_op_chain_{mode}"
+    f.__doc__ = _op_chain.__doc__
+    return f
+
+
 # name -> (factory, target ratio ember/torch); no issue sets a bound on these
 JIT_WORKLOADS = {
     f"cnn_infer_b{b}_{m}": (_factory(b, m), None)
     for b in (1, 64) for m in ("eager", "trace", "frozen")
 }
+JIT_WORKLOADS.update({f"jit_op_chain_{m}": (_chain_factory(m), None)
+                      for m in ("eager", "trace")})
