@@ -54,7 +54,9 @@ class Relu(Op):
     name = "relu"
 
     def forward(self, a):
-        if a.dtype == np.bool_:
+        if a.dtype.kind in "bc":
+            if a.dtype.kind == "c":
+                raise NotImplementedError("clamp is not supported for complex types")
             _not_impl("clamp_min_cpu", a)
         if a.dtype.itemsize == 2 and a.dtype.kind != "i" and a.ndim:
             # float16/bfloat16: NumPy has no fast loops for these; decide on the bit

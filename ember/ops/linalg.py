@@ -755,3 +755,7 @@ def _bind() -> None:
 
 
 _bind()
+
+
+for _c in (_AddProd, Einsum, Cross):  # multilinear: complex grads conjugated around the formula
+    _c.backward = holomorphic_backward(_c.backward)

@@ -192,6 +192,9 @@ def _erfinv64(x):
 
 def _in64(fn):
     def k(a):
+        if a.dtype.kind == "c":  # erf/erfc/erfinv: torch has no complex kernel
+            raise NotImplementedError(f'"{fn.__name__[:-2].lstrip("_")}_vml_cpu" not '
+                                      f'implemented for \'{_cname(a.dtype)}\'')
         r = fn(a)
         return r.astype(a.dtype, copy=False) if a.dtype != np.float64 else r
     return k
@@ -378,7 +381,10 @@ class Round(Op):
     name = "round"
 
     def forward(self, a, decimals=0):
-        if a.dtype.kind in "iub":
+        if a.dtype.kind in "iubc":
+            if a.dtype.kind == "c":
+                raise NotImplementedError(
+                    f'"round_vml_cpu" not implemented for \'{_cname(a.dtype)}\'')
             if decimals:
                 _not_impl("round_cpu", a)
             return a.copy()
@@ -524,7 +530,13 @@ class Atan2(Op):
     save = (0, 1)
 
     def forward(self, a, b):
-        return np.arctan2(a, b)
+        try:
+            return np.arctan2(a, b)
+        except TypeError:
+            if a.dtype.kind == "c":
+                raise NotImplementedError(
+                    f'"atan2_cpu" not implemented for \'{_cname(a.dtype)}\'') from None
+            raise
 
     def backward(self, g):
         a, b = self._unpack()
@@ -555,8 +567,11 @@ class Maximum(Op):
             r = np.maximum(a, b)
         else:
             r = np.minimum(a, b)
-        if _is_float(r if isinstance(r, _ndarray) else np.asarray(r)):
+        d = r.dtype if isinstance(r, _ndarray) else np.asarray(r).dtype
+        if d.kind == "f" or d == _dt.BF16_NP:
             self.ab = (a, b)
+        elif d.kind == "c":
+            raise RuntimeError(f"{self._pick}imum not implemented for complex tensors.")
         return r
 
     def backward(self, g):
@@ -750,7 +765,7 @@ class Lerp(Op):
             d = b - a
             return np.where(np.abs(w) < 0.5, a + w * d, b - d * (1 - w))
         w = np.asarray(w, a.dtype)
-        if _bi.abs(float(w)) < 0.5:
+        if _bi.abs(w.item()) < 0.5:
             return a + w * (b - a)
         return b - (b - a) * (1 - w)
 
@@ -813,8 +828,8 @@ class Clamp(Op):
     save = (0, 1, 2)
 
     def forward(self, a, lo, hi):
-        if a.dtype == np.bool_ and (lo is None or hi is None):
-            pass
+        if a.dtype.kind == "c":
+            raise NotImplementedError("clamp is not supported for complex types")
         if lo is None:
             return np.minimum(a, hi)
         if hi is None:
@@ -953,7 +968,7 @@ class PowScalarTensor(Op):
         return None, g * (out * _m.log(base))
 
 
-for _c in (PowTensorScalar, PowTensorTensor, PowScalarTensor):
+for _c in (PowTensorScalar, PowTensorTensor, PowScalarTensor, Lerp, Addcmul, Addcdiv):
     _c.backward = holomorphic_backward(_c.backward)
 
 

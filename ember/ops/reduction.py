@@ -590,8 +590,9 @@ def amin(input, dim=(), keepdim=False, *, out=None):
 
 def _arg_extreme(input, dim, keepdim, largest, fname):
     a = input._data
-    if a.dtype == np.bool_:
-        raise RuntimeError(f"{fname}(): does not support bool input")
+    if a.dtype.kind in "bc":
+        kind = "bool" if a.dtype.kind == "b" else "complex"
+        raise RuntimeError(f"{fname}(): does not support {kind} input")
     f = np.argmax if largest else np.argmin
     if dim is None:
         if a.size == 0:
