@@ -38,6 +38,7 @@ def _infer(lib, batch: int, mode: str):
     def run():
         with lib.no_grad():
             return model(x)
+    run.model, run.x = model, x
     return run
 
 
@@ -67,6 +68,7 @@ def _op_chain(lib, mode: str):
     def run():
         with lib.no_grad():
             return fn(x)
+    run.model, run.x = fn, x
     return run
 
 
@@ -85,3 +87,85 @@ JIT_WORKLOADS = {
 }
 JIT_WORKLOADS.update({f"jit_op_chain_{m}": (_chain_factory(m), None)
                       for m in ("eager", "trace")})
+
+
+def _interleaved(rounds: int = 15, min_time: float = 0.03) -> None:
+    """Every configuration of each model in one process, sampled in alternating order
+    (forward, then reversed, ...) so machine drift hits all alike; CPU time of this
+    thread; prints the median and the minimum per call.  Besides eager / trace / frozen on
+    both libraries it times ember's frozen graph through the plain reference interpreter
+    (every op through ``registry.apply``, as before NOTE [fast replay]) and through the
+    replay plan forced onto the dispatch way."""
+    import statistics
+    import time
+
+    import torch
+
+    import ember
+    from ember.jit import _ir
+    torch.set_num_threads(1)
+
+    cases = {}
+    for b in (1, 64):
+        cfg = {}
+        for name, lib in (("ember", ember), ("torch", torch)):
+            for m in ("eager", "trace", "frozen"):
+                cfg[f"{name} {m}"] = _infer(lib, b, m)
+        fz, x = cfg["ember frozen"].model, cfg["ember frozen"].x
+
+        def ref(fz=fz, x=x):
+            with ember.no_grad():
+                return _ir.run_graph_reference(fz.graph, fz, [x])
+
+        def disp(fz=fz, x=x):
+            with ember.no_grad():
+                return _ir.run_graph(fz.graph, fz, [x], direct=False)
+        cfg["ember frozen, reference interpreter"] = ref
+        cfg["ember frozen, plan via dispatch"] = disp
+        cases[f"CNN batch {b}"] = cfg
+    cfg = {}
+    for name, lib in (("ember", ember), ("torch", torch)):
+        for m in ("eager", "trace"):
+            cfg[f"{name} {m}"] = _op_chain(lib, m)
+    tr, xc = cfg["ember trace"].model, cfg["ember trace"].x
+
+    def ref_c():
+        with ember.no_grad():
+            return _ir.run_graph_reference(tr.graph, None, [xc])
+
+    def disp_c():
+        with ember.no_grad():
+            return _ir.run_graph(tr.graph, None, [xc], direct=False)
+    cfg["ember trace, reference interpreter"] = ref_c
+    cfg["ember trace, plan via dispatch"] = disp_c
+    cases["op chain (100 ops, 8x8)"] = cfg
+
+    for case, cfg in cases.items():
+        names = list(cfg)
+        reps = {}
+        for n in names:
+            f = cfg[n]
+            for _ in range(3):
+                f()
+            k, t0 = 0, time.perf_counter()
+            while time.perf_counter() - t0 < min_time:
+                f()
+                k += 1
+            reps[n] = max(1, k)
+        samples = {n: [] for n in names}
+        for r in range(rounds):
+            for n in (names if r % 2 == 0 else names[::-1]):
+                f, k = cfg[n], reps[n]
+                t0 = time.thread_time()
+                for _ in range(k):
+                    f()
+                samples[n].append((time.thread_time() - t0) / k)
+        print(f"\n{case}  ({rounds} rounds)")
+        for n in names:
+            s = samples[n]
+            print(f"  {n:38s} median {statistics.median(s) * 1e6:9.1f} us   "
+                  f"min {min(s) * 1e6:9.1f} us")
+
+
+if __name__ == "__main__":
+    _interleaved()
