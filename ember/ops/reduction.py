@@ -1040,7 +1040,9 @@ def count_nonzero(input, dim=None):
 
 def _sort_key(x, descending):
     """An array whose ascending stable argsort gives ``x``'s order (NaN as largest)."""
-    if x.dtype == np.bool_:
+    if x.dtype.kind in "bc":
+        if x.dtype.kind == "c":
+            raise RuntimeError("Sort does not support complex dtypes on CPU")
         x = x.view(np.uint8)
     elif x.dtype == _dt.BF16_NP:  # ml_dtypes' sort does not put NaN last; float32 is exact
         x = x.astype(np.float32)

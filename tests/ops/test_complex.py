@@ -112,6 +112,15 @@ case("conj")(lambda lib, cd: _t(lib, _arr((2, 3), 0, cd)).conj())
 case("conj_fn")(lambda lib, cd: lib.conj(_t(lib, _arr((2, 3), 0, cd))))
 case("conj_real")(lambda lib, cd: lib.tensor([1.0, -2.0]).conj())
 case("conj_int")(lambda lib, cd: lib.tensor([1, -2]).conj())
+def _conj_write(lib, cd):
+    z = _t(lib, _arr(3, 0, cd))
+    z.conj()[0] = 1 + 1j
+    return z
+
+
+case("conj_view_write_through")(_conj_write)
+case("conj_shares_storage")(lambda lib, cd: (lambda z: z.conj().data_ptr() == z.data_ptr())(
+    _t(lib, _arr(3, 0, cd))))
 case("conj_physical")(lambda lib, cd: lib.conj_physical(_t(lib, _arr((2, 3), 0, cd))))
 case("conj_physical_real")(lambda lib, cd: lib.conj_physical(lib.tensor([1.0, -2.0])))
 case("resolve_conj")(lambda lib, cd: _t(lib, _arr(3, 0, cd)).conj().resolve_conj())
@@ -343,7 +352,24 @@ _REPR = {
     "repr_grad": lambda lib, cd: lib.tensor([1 + 2j], dtype=_edt(lib, cd),
                                             requires_grad=True) * 2,
     "repr_real_part": lambda lib, cd: lib.tensor([1 + 2j], dtype=_edt(lib, cd)).real,
+    "repr_summarized": lambda lib, cd: lib.tensor(_arr((40, 40), 3, cd)),
+    "repr_sci": lambda lib, cd: lib.tensor([1e-8 + 1e8j, 1 + 1j], dtype=_edt(lib, cd)),
+    "repr_neg_zero_imag": lambda lib, cd: lib.tensor([1 - 0j, -0.0 + 1j], dtype=_edt(lib, cd)),
+    "repr_3d": lambda lib, cd: lib.tensor(_arr((2, 2, 2), 4, cd)),
+    "repr_pure_imag": lambda lib, cd: lib.tensor([1j, -2.5j], dtype=_edt(lib, cd)),
+    "repr_large_int": lambda lib, cd: lib.tensor([12345678 + 1j], dtype=_edt(lib, cd)),
 }
+
+
+def _repr_precision(lib, cd):
+    lib.set_printoptions(precision=2)
+    try:
+        return repr(lib.tensor(_arr(3, 5, cd))).replace("ember", "torch")
+    finally:
+        lib.set_printoptions(profile="default")
+
+
+case("repr_precision2")(_repr_precision)
 for _n, _f in _REPR.items():
     case(_n)(lambda lib, cd, f=_f: repr(f(lib, cd)).replace("ember", "torch"))
 case("str_complex")(lambda lib, cd: str(lib.tensor([0.5 + 1j, 2j])))
@@ -562,6 +588,8 @@ case("any")(lambda lib, cd: lib.tensor([0j, 1j], dtype=_edt(lib, cd)).any())
 case("count_nonzero")(lambda lib, cd: lib.count_nonzero(lib.tensor([0j, 1j, 1],
                                                                    dtype=_edt(lib, cd))))
 case("sort_raises")(lambda lib, cd: lib.sort(_t(lib, _arr(3, 0, cd))))
+case("topk_raises")(lambda lib, cd: lib.topk(_t(lib, _arr(3, 0, cd)), 2))
+case("argsort_raises")(lambda lib, cd: lib.argsort(_t(lib, _arr(3, 0, cd))))
 case("argmax_raises")(lambda lib, cd: _t(lib, _arr(3, 0, cd)).argmax())
 case("minimum_raises")(lambda lib, cd: lib.minimum(_t(lib, _arr(3, 0, cd)),
                                                    _t(lib, _arr(3, 1, cd))))
@@ -633,8 +661,9 @@ def _compare(e, t, cd, path="out"):
 KNOWN = {
     "lt_raises": "lt/le/gt/ge accept complex (NumPy's lexicographic order): no dtype check "
                  "exists on that path to extend",
+    "conj_view_write_through": "conj() is a conjugated copy, not torch's lazy conj view",
+    "conj_shares_storage": "conj() is a conjugated copy, not torch's lazy conj view",
     "max_raises": "max/min/amax accept complex (NumPy's lexicographic order)",
-    "sort_raises": "sort accepts complex (NumPy's lexicographic order)",
     "matmul_mixed_raises": "matmul promotes mixed dtypes instead of raising",
     "half_tensor_mul_pycomplex": "no complex32 (ComplexHalf): ember gives complex64",
     "grad_complex_scalar_backward_raises": "engine (ember/autograd) still seeds a complex "
