@@ -506,6 +506,28 @@ def _grad_to_complex(lib, cd):
 case("grad_real_to_complex_cast")(_grad_to_complex)
 
 
+def _grad_mixed(fn):
+    """A real and a complex leaf mixed: the real one gets the real part of its gradient,
+    with no cast warning from the backward pass (the last output: warnings counted)."""
+    def run(lib, cd):
+        x = lib.tensor(_arr(3, 0, cd).real, requires_grad=True)
+        z = _t(lib, _arr(3, 1, cd), grad=True)
+        out = fn(lib, x, z).abs().sum()
+        with warnings.catch_warnings(record=True) as w:
+            warnings.simplefilter("always")
+            out.backward()
+        return x.grad, z.grad, len(w)
+    return run
+
+
+for _n, _f in {"cat": lambda lib, x, z: lib.cat([x, z]),
+               "stack": lambda lib, x, z: lib.stack([x, z]),
+               "add": lambda lib, x, z: x + z,
+               "sum_plus_real": lambda lib, x, z: z.sum() + x,
+               "matmul": lambda lib, x, z: x[None] @ z[:, None]}.items():
+    case(f"grad_mixed_{_n}")(_grad_mixed(_f))
+
+
 def _grad_nonscalar_raises(lib, cd):
     z = _t(lib, _arr(3, 0, cd), grad=True)
     (z * 2).sum().backward()
@@ -665,6 +687,7 @@ KNOWN = {
     "conj_shares_storage": "conj() is a conjugated copy, not torch's lazy conj view",
     "max_raises": "max/min/amax accept complex (NumPy's lexicographic order)",
     "matmul_mixed_raises": "matmul promotes mixed dtypes instead of raising",
+    "grad_mixed_matmul": "matmul promotes mixed dtypes instead of raising",
     "half_tensor_mul_pycomplex": "no complex32 (ComplexHalf): ember gives complex64",
     "grad_complex_scalar_backward_raises": "engine (ember/autograd) still seeds a complex "
                                            "scalar output with ones",
@@ -686,5 +709,6 @@ def test_complex(name, cd, request):
         return
     assert e == "ok", f"ember raised {er[0].__name__}: {er[1]}"
     _compare(er[0], tr[0], cd)
+    # torch's cast warning is warn-once per process, so only torch -> ember is checked
     if "UserWarning" in tw:
         assert "UserWarning" in ew, f"torch warned {tw}, ember {ew}"
