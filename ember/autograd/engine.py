@@ -125,7 +125,7 @@ def run_backward(tensors, grad_tensors, retain_graph, create_graph, inputs=None,
         if g is None:
             if t.numel() != 1:
                 raise RuntimeError("grad can be implicitly created only for scalar outputs")
-            if not t._dtype.is_floating_point and not t._dtype.is_complex:
+            if not t._dtype.is_floating_point:  # complex too, as torch
                 raise RuntimeError(
                     "grad can be implicitly created only for real scalar outputs but got "
                     f"{t._dtype}")

@@ -1064,19 +1064,27 @@ def floor_divide_rm(input, other, rounding_mode):
 
 # --- comparisons, logical, bitwise ---------------------------------------------------------
 
-def _cmp(opname, ufunc):
-    def forward(self, a, b):
-        return ufunc(a, b)
+def _cmp(opname, ufunc, ordered=False):
+    if ordered:  # torch has no order on complex numbers (NumPy's is lexicographic)
+        def forward(self, a, b):
+            if a.dtype.kind == "c":
+                raise NotImplementedError(
+                    f'"{opname}_cpu" not implemented for '
+                    f"'{'ComplexDouble' if a.dtype.itemsize == 16 else 'ComplexFloat'}'")
+            return ufunc(a, b)
+    else:
+        def forward(self, a, b):
+            return ufunc(a, b)
     return type(opname.capitalize(), (Op,), {"name": opname, "promote": staticmethod(
         promote_same), "differentiable": False, "forward": forward})
 
 
 Eq = _cmp("eq", np.equal)
 Ne = _cmp("ne", np.not_equal)
-Lt = _cmp("lt", np.less)
-Le = _cmp("le", np.less_equal)
-Gt = _cmp("gt", np.greater)
-Ge = _cmp("ge", np.greater_equal)
+Lt = _cmp("lt", np.less, ordered=True)
+Le = _cmp("le", np.less_equal, ordered=True)
+Gt = _cmp("gt", np.greater, ordered=True)
+Ge = _cmp("ge", np.greater_equal, ordered=True)
 
 
 def _logical(opname, ufunc):

@@ -681,16 +681,12 @@ def _compare(e, t, cd, path="out"):
 
 # Known differences (xfail, strict: a fix must remove the entry). name -> reason.
 KNOWN = {
-    "lt_raises": "lt/le/gt/ge accept complex (NumPy's lexicographic order): no dtype check "
-                 "exists on that path to extend",
     "conj_view_write_through": "conj() is a conjugated copy, not torch's lazy conj view",
     "conj_shares_storage": "conj() is a conjugated copy, not torch's lazy conj view",
     "max_raises": "max/min/amax accept complex (NumPy's lexicographic order)",
     "matmul_mixed_raises": "matmul promotes mixed dtypes instead of raising",
     "grad_mixed_matmul": "matmul promotes mixed dtypes instead of raising",
     "half_tensor_mul_pycomplex": "no complex32 (ComplexHalf): ember gives complex64",
-    "grad_complex_scalar_backward_raises": "engine (ember/autograd) still seeds a complex "
-                                           "scalar output with ones",
 }
 
 
