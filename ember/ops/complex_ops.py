@@ -17,6 +17,7 @@ import numpy as np
 
 from .. import dtypes as _dt
 from .._tensor import Tensor
+from ..amp.autocast_mode import autocast_composite
 from .registry import Op, apply, promote_float
 
 __all__ = ["real", "imag", "conj", "conj_physical", "resolve_conj", "resolve_neg", "is_conj",
@@ -233,6 +234,7 @@ def complex(real, imag, *, out=None):  # noqa: A001
     return _out(apply(Complex, real, imag), out)
 
 
+@autocast_composite("polar")
 def polar(abs, angle, *, out=None):  # noqa: A002
     _check_real_pair(abs, angle, "polar")
     from .elementwise import _out
@@ -251,6 +253,7 @@ def view_as_real(input):
     return apply(ViewAsReal, input)
 
 
+@autocast_composite("view_as_complex")
 def view_as_complex(input):
     d = input._dtype
     if d not in (_dt.float32, _dt.float64):

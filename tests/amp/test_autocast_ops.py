@@ -193,6 +193,8 @@ C = [
     ("inverse", "fp32", [_spd(3, (2,))], lambda L, x: x.inverse()),
     ("pinverse", "fp32", [_a(4, 3)], lambda L, x: L.pinverse(x)),
     ("pinverse", "fp32", [_a(3, 4)], lambda L, x: x.pinverse()),
+    ("polar", "fp32", [_a(3, 4), _a(3, 4, lo=-3, hi=3)], lambda L, a, b: L.polar(a, b)),
+    ("view_as_complex", "fp32", [_a(3, 2)], lambda L, x: L.view_as_complex(x)),
     ("linalg_inv", "fp32", [_spd(4)], lambda L, x: L.linalg.inv(x)),
     ("linalg_inv_ex", "fp32", [_spd(4)], lambda L, x: tuple(L.linalg.inv_ex(x))),
     ("linalg_solve", "fp32", [_spd(4), _a(4, 2)], lambda L, a, b: L.linalg.solve(a, b)),
@@ -247,8 +249,6 @@ NOT_IN_EMBER = {
     "conv_tbc": "ember has no torch.conv_tbc (time-batch-channel convolution)",
     "mkldnn_rnn_layer": "oneDNN's fused LSTM kernel; ember's LSTM runs its generic recurrence",
     "_addmm_activation": "torch-internal fused addmm+relu/gelu, no public API",
-    "polar": "ember has no torch.polar (complex construction)",
-    "view_as_complex": "ember has no torch.view_as_complex",
     "quantile": "ember has no torch.quantile",
     "nanquantile": "ember has no torch.nanquantile",
     "stft": "ember has no torch.stft",
@@ -279,7 +279,7 @@ NOT_IN_EMBER = {
 }
 
 # the public path each NOT_IN_EMBER name would have (None: torch-internal only)
-_PUBLIC = {"conv_tbc": "conv_tbc", "polar": "polar", "view_as_complex": "view_as_complex",
+_PUBLIC = {"conv_tbc": "conv_tbc",
            "quantile": "quantile", "nanquantile": "nanquantile", "stft": "stft",
            "cholesky": "cholesky", "cholesky_inverse": "cholesky_inverse",
            "cholesky_solve": "cholesky_solve", "lu_solve": "lu_solve", "_lu_with_info": "lu",
@@ -342,8 +342,11 @@ def test_autocast_op_matches_torch(case, low):
     assert len(eo) == len(to)
     for e, t in zip(eo, to):
         assert str(e.dtype) == str(t.dtype).replace("torch", "ember"), (e.dtype, t.dtype)
-        np.testing.assert_allclose(e.detach().double().numpy(), t.detach().double().numpy(),
-                                   rtol=rtol, atol=rtol)
+        np.testing.assert_allclose(_arr(e), _arr(t), rtol=rtol, atol=rtol)
+
+
+def _arr(x):  # complex outputs (polar, view_as_complex) compared as complex
+    return x.detach().numpy() if x.is_complex() else x.detach().double().numpy()
 
 
 def _listed():
@@ -400,7 +403,7 @@ def test_category_counts():
         for n in _names(c):
             if c[1] != "none":
                 counts.setdefault(c[1], set()).add(n)
-    assert {k: len(v) for k, v in counts.items()} == {"lower": 14, "fp32": 49, "promote": 3}
+    assert {k: len(v) for k, v in counts.items()} == {"lower": 14, "fp32": 51, "promote": 3}
 
 
 def test_int_and_double_args_not_cast():
