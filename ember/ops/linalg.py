@@ -35,10 +35,32 @@ def _shape_str(s) -> str:
     return "x".join(map(str, s))
 
 
+def _promote_matmul(args, arrays):
+    """torch's matmul kernels take one dtype: mixed inputs raise (autocast, which runs
+    first, has already cast its operands to one dtype)."""
+    a, b = args[0], args[1]
+    if isinstance(a, Tensor) and isinstance(b, Tensor) and a._dtype is not b._dtype:
+        raise RuntimeError(_matmul_dtype_msg(a, b))
+    return arrays
+
+
+def _matmul_dtype_msg(a, b):
+    from .registry import _type_name
+    na, nb = a._data.ndim, b._data.ndim
+    A, B = _type_name(a._dtype), _type_name(b._dtype)
+    if na == 1 and nb == 1:
+        return f"dot : expected both vectors to have same dtype, but found {A} and {B}"
+    if nb == 1:
+        return f"addmv input tensors must have the same dtype, but got {B}, {A}, and {B}"
+    if nb == 2:
+        return _mm_dtype_msg(a, b)
+    return f"expected scalar type {A} but found {B}"
+
+
 class Matmul(Op):
     name = "matmul"
     _bw_name = "MmBackward0"
-    promote = staticmethod(promote_same)
+    promote = staticmethod(_promote_matmul)
     # as torch: a is kept only for b's gradient and b only for a's, so an in-place update
     # of a weight after ``x @ w`` (x not requiring grad) does not invalidate the graph
     save = ((0, 1), (1, 0))

@@ -42,3 +42,22 @@ def test_gradcheck_warns_for_non_double_input_at_its_position():
                                         eps=1e-3, atol=1e-2, rtol=1e-2)
         msgs.append([str(x.message) for x in w if "double" in str(x.message)])
     assert msgs[0] == msgs[1] and msgs[0][0].startswith("Input #1 requires gradient")
+
+
+@pytest.mark.parametrize("shapes", [((3,), (3,)), ((2, 3), (3,)), ((3,), (3, 2)),
+                                    ((2, 3), (3, 2)), ((4, 2, 3), (3, 2)),
+                                    ((4, 2, 3), (4, 3, 2)), ((2, 3), (4, 3, 2))])
+@pytest.mark.parametrize("dtypes", [("float32", "float64"), ("int64", "float32"),
+                                    ("float32", "complex64")])
+def test_matmul_mixed_dtypes_raise_as_torch(shapes, dtypes):
+    """torch's matmul (function and ``@``) rejects mixed dtypes with a message that
+    depends on which kernel the shapes select."""
+    msgs = []
+    for L in (torch, ember):
+        a = L.ones(shapes[0], dtype=getattr(L, dtypes[0]))
+        b = L.ones(shapes[1], dtype=getattr(L, dtypes[1]))
+        for f in (lambda x, y, lib: x @ y, lambda x, y, lib: lib.matmul(x, y)):
+            with pytest.raises(RuntimeError) as ei:
+                f(a, b, L)
+            msgs.append(str(ei.value))
+    assert msgs[:2] == msgs[2:]

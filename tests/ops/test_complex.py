@@ -684,8 +684,6 @@ KNOWN = {
     "conj_view_write_through": "conj() is a conjugated copy, not torch's lazy conj view",
     "conj_shares_storage": "conj() is a conjugated copy, not torch's lazy conj view",
     "max_raises": "max/min/amax accept complex (NumPy's lexicographic order)",
-    "matmul_mixed_raises": "matmul promotes mixed dtypes instead of raising",
-    "grad_mixed_matmul": "matmul promotes mixed dtypes instead of raising",
     "half_tensor_mul_pycomplex": "no complex32 (ComplexHalf): ember gives complex64",
 }
 
