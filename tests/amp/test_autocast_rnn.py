@@ -29,6 +29,7 @@ def _flat(o):
 def test_rnn_under_autocast_matches_torch(name, low, monkeypatch):
     monkeypatch.setattr(torch.backends.mkldnn, "enabled", False)
     tdt, edt, tol = LOW[low]
+    torch.manual_seed(0)  # the same weights whatever ran before in this worker
     tm = MODS[name](torch.nn)
     em = MODS[name](ember.nn)
     em.load_state_dict({k: ember.tensor(v.detach().numpy()) for k, v in tm.state_dict().items()})
@@ -48,10 +49,14 @@ def test_rnn_under_autocast_matches_torch(name, low, monkeypatch):
     sum(e.float().sum() for e in eo).backward()
     assert ex.grad.dtype == ember.float32
     # gradients sum over 3 time steps of low-precision roundings in both libraries (torch
-    # rounds every elementwise gate op, ember only the projections): twice the tolerance
+    # rounds every elementwise gate op, ember only the projections): twice the tolerance,
+    # absolute part relative to the gradient's scale (sums with cancellation), as in
+    # test_autocast_training.py
     gtol = 2 * tol
-    np.testing.assert_allclose(ex.grad.numpy(), tx.grad.numpy(), rtol=gtol, atol=gtol)
+    np.testing.assert_allclose(ex.grad.numpy(), tx.grad.numpy(), rtol=gtol,
+                               atol=gtol * max(1.0, float(tx.grad.abs().max())))
     for (k, tp), ep in zip(tm.named_parameters(), em.parameters()):
         assert ep.grad.dtype == ember.float32, k
         np.testing.assert_allclose(ep.grad.numpy(), tp.grad.numpy(), rtol=gtol,
-                                   atol=gtol, err_msg=k)
+                                   atol=gtol * max(1.0, float(tp.grad.abs().max())),
+                                   err_msg=k)
