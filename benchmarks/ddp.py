@@ -24,6 +24,10 @@ import sys
 import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+if ROOT not in sys.path:
+    sys.path.insert(0, ROOT)
+from benchmarks.run import cpu_ticks  # noqa: E402  (needs ROOT on the path)
+
 ENV1 = {"OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
 
 
@@ -128,28 +132,13 @@ def _torch_ddp(steps: int) -> None:
     mp.spawn(_torch_rank, args=(port, steps), nprocs=2, join=True)
 
 
-def _ticks():
-    """(busy CPU ticks of the whole machine incl. steal, CPU ticks of this process and its
-    waited-for descendants), or None off Linux."""
-    try:
-        with open("/proc/stat") as f:
-            vals = [int(v) for v in f.readline().split()[1:]]
-        with open("/proc/self/stat") as f:
-            st = f.read()
-    except OSError:
-        return None
-    fields = st[st.rindex(")") + 2:].split()
-    return (sum(vals[:8]) - vals[3] - vals[4],
-            sum(int(v) for v in fields[11:15]))  # utime, stime, cutime, cstime
-
-
 def _run(args: list[str], timeout: int = 600):
     """(median step time, CPU cores other processes used meanwhile, or None off Linux)."""
     env = dict(os.environ, **ENV1, PYTHONPATH=ROOT)
-    t0, c0 = time.perf_counter(), _ticks()
+    t0, c0 = time.perf_counter(), cpu_ticks(children=True)
     out = subprocess.run(args, capture_output=True, text=True, env=env, timeout=timeout,
                          cwd=ROOT, check=True).stdout
-    wall, c1 = time.perf_counter() - t0, _ticks()
+    wall, c1 = time.perf_counter() - t0, cpu_ticks(children=True)
     other = None
     if c0 and c1:
         other = max(0.0, ((c1[0] - c0[0]) - (c1[1] - c0[1])) / os.sysconf("SC_CLK_TCK") / wall)

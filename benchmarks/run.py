@@ -146,8 +146,9 @@ def calibrate(fn, min_time: float) -> int:
 _HZ = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
 
 
-def cpu_ticks():
-    """(busy ticks of the whole machine, ticks of this process), or None off Linux."""
+def cpu_ticks(children: bool = False):
+    """(busy ticks of the whole machine incl. steal, ticks of this process -- all its
+    threads, and with ``children`` its waited-for descendants too), or None off Linux."""
     try:
         with open("/proc/stat") as f:
             vals = [int(v) for v in f.readline().split()[1:]]
@@ -157,7 +158,8 @@ def cpu_ticks():
         return None
     busy = sum(vals[:8]) - vals[3] - vals[4]  # user..steal, less idle and iowait
     fields = st[st.rindex(")") + 2:].split()
-    return busy, int(fields[11]) + int(fields[12])  # utime + stime, all threads
+    # utime + stime (+ cutime + cstime)
+    return busy, sum(int(v) for v in fields[11:15 if children else 13])
 
 
 class Sampler:
