@@ -436,6 +436,12 @@ class _AExtreme(Op):
     save_out = True
 
     def forward(self, a, dim=None, keepdim=False, largest=True, fname="amax"):
+        if a.dtype.kind == "c":  # no order on complex numbers (NumPy's is lexicographic)
+            kern = {"max": "max_all", "min": "min_all", "amax": "max_values_cpu",
+                    "amin": "min_values_cpu", "aminmax": "aminmax_cpu"}.get(fname, fname)
+            raise NotImplementedError(
+                f'"{kern}" not implemented for '
+                f"'{'ComplexDouble' if a.dtype.itemsize == 16 else 'ComplexFloat'}'")
         if dim is None and a.size == 0:
             raise RuntimeError(f"{fname}(): Expected reduction dim to be specified for "
                                "input.numel() == 0. Specify the reduction dim with the 'dim' "
@@ -477,6 +483,8 @@ class _ExtremeDim(Op):
     num_outputs = 2  # the registry does not set it for multi-output ops
 
     def forward(self, a, dim, keepdim=False, largest=True, fname="max"):
+        if a.dtype.kind == "c":
+            raise RuntimeError(f"{fname}(): does not support complex input")
         nd = a.ndim
         d = _dim1(dim, nd)
         if nd == 0:

@@ -178,6 +178,11 @@ case("floordiv_raises")(lambda lib, cd: _t(lib, _arr(3, 0, cd)) // 2)
 case("remainder_raises")(lambda lib, cd: _t(lib, _arr(3, 0, cd)) % 2)
 case("lt_raises")(lambda lib, cd: _t(lib, _arr(3, 0, cd)) < _t(lib, _arr(3, 1, cd)))
 case("max_raises")(lambda lib, cd: _t(lib, _arr(3, 0, cd)).max())
+case("min_raises")(lambda lib, cd: _t(lib, _arr(3, 0, cd)).min())
+case("max_dim_raises")(lambda lib, cd: _t(lib, _arr(3, 0, cd)).max(0))
+case("amax_raises")(lambda lib, cd: _t(lib, _arr(3, 0, cd)).amax())
+case("amin_raises")(lambda lib, cd: _t(lib, _arr(3, 0, cd)).amin())
+case("aminmax_raises")(lambda lib, cd: lib.aminmax(_t(lib, _arr(3, 0, cd))))
 case("clamp_raises")(lambda lib, cd: _t(lib, _arr(3, 0, cd)).clamp(0, 1))
 case("addcmul")(lambda lib, cd: lib.addcmul(_t(lib, _arr(3, 0, cd)), _t(lib, _arr(3, 1, cd)),
                                             _t(lib, _arr(3, 2, cd)), value=0.5))
@@ -683,7 +688,6 @@ def _compare(e, t, cd, path="out"):
 KNOWN = {
     "conj_view_write_through": "conj() is a conjugated copy, not torch's lazy conj view",
     "conj_shares_storage": "conj() is a conjugated copy, not torch's lazy conj view",
-    "max_raises": "max/min/amax accept complex (NumPy's lexicographic order)",
     "half_tensor_mul_pycomplex": "no complex32 (ComplexHalf): ember gives complex64",
 }
 
