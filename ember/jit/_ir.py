@@ -207,20 +207,32 @@ def type_str(v: Value, detailed: bool = True) -> str:
             f"requires_grad={int(rg)}, device={dev})")
 
 
-def _lit(obj) -> str:
+def _render(obj, leaf, key) -> str:
+    """``obj`` as source text: tuples/lists/dicts recursively, everything else by
+    ``leaf``; ``key(k)`` prefixes a dict entry."""
+    if isinstance(obj, tuple):
+        return ("(" + ", ".join(_render(o, leaf, key) for o in obj)
+                + ("," if len(obj) == 1 else "") + ")")
+    if isinstance(obj, list):
+        return "[" + ", ".join(_render(o, leaf, key) for o in obj) + "]"
+    if isinstance(obj, dict):
+        return "{" + ", ".join(key(k) + _render(v, leaf, key) for k, v in obj.items()) + "}"
+    return leaf(obj)
+
+
+def _graph_leaf(obj) -> str:
     if obj.__class__ is Value:
         return f"%{obj.name}"
     if obj.__class__ is ArrayRef:
         return f"%{obj.value.name}"
     if isinstance(obj, np.ndarray):
         return f"<array {obj.dtype}{list(obj.shape)}>"
-    if isinstance(obj, tuple):
-        return "(" + ", ".join(_lit(o) for o in obj) + ("," if len(obj) == 1 else "") + ")"
-    if isinstance(obj, list):
-        return "[" + ", ".join(_lit(o) for o in obj) + "]"
-    if isinstance(obj, dict):
-        return "{" + ", ".join(f"{k}={_lit(v)}" for k, v in obj.items()) + "}"
     return repr(obj)
+
+
+def _lit(obj) -> str:
+    """``obj`` as it appears in ``.graph``."""
+    return _render(obj, _graph_leaf, lambda k: f"{k}=")
 
 
 def _const_repr(c) -> str:
@@ -240,11 +252,10 @@ def _format_node(n: Node, detailed: bool = True) -> str:
         return f"{outs} = prim::Constant[value={_const_repr(n.attr)}]()"
     args = ", ".join(_lit(a) for a in n.args)
     extra = ""
-    params = {k2: v for k2, v in n.params.items()}
     if k == "aten::size":
         extra = f"[dim={n.attr}]"
-    if params:
-        extra = "[" + ", ".join(f"{k2}={_lit(v)}" for k2, v in params.items()) + "]"
+    if n.params:
+        extra = "[" + ", ".join(f"{k2}={_lit(v)}" for k2, v in n.params.items()) + "]"
     return f"{outs} = {k}{extra}({args})"
 
 
@@ -266,18 +277,17 @@ def _py_name(name: str) -> str:
     return s if not s[:1].isdigit() else "_" + s
 
 
-def _code_lit(obj) -> str:
+def _code_leaf(obj) -> str:
     if obj.__class__ is Value:
         return _py_name(obj.name)
     if obj.__class__ is ArrayRef:
         return _py_name(obj.value.name) + ".data"
-    if isinstance(obj, tuple):
-        return "(" + ", ".join(_code_lit(o) for o in obj) + ("," if len(obj) == 1 else "") + ")"
-    if isinstance(obj, list):
-        return "[" + ", ".join(_code_lit(o) for o in obj) + "]"
-    if isinstance(obj, dict):
-        return "{" + ", ".join(f"{k!r}: {_code_lit(v)}" for k, v in obj.items()) + "}"
-    return _lit(obj)
+    return _graph_leaf(obj)
+
+
+def _code_lit(obj) -> str:
+    """``obj`` as it appears in ``.code``."""
+    return _render(obj, _code_leaf, lambda k: f"{k!r}: ")
 
 
 def _code_struct(obj) -> str:

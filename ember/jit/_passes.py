@@ -29,29 +29,37 @@ from ._module import ScriptModule, TracedModule
 __all__ = ["freeze", "optimize_for_inference", "run_passes"]
 
 
+def _substitute(obj, mapping: dict):
+    """``obj`` with uses of Values (by id) replaced by ``mapping[id]`` (a Value or a
+    literal), through nested tuples/lists/dicts and ArrayRefs."""
+    c = obj.__class__
+    if c is _ir.Value:
+        return mapping.get(obj.id, obj)
+    if c is _ir.ArrayRef:
+        r = mapping.get(obj.value.id, obj.value)
+        if r.__class__ is _ir.Value:
+            return _ir.ArrayRef(r)
+        return r._data if isinstance(r, Tensor) else r
+    if c is tuple:
+        return tuple(_substitute(o, mapping) for o in obj)
+    if c is list:
+        return [_substitute(o, mapping) for o in obj]
+    if c is dict:
+        return {k: _substitute(v, mapping) for k, v in obj.items()}
+    return obj
+
+
+def _sub_node(n: _ir.Node, mapping: dict) -> None:
+    n.args = [_substitute(a, mapping) for a in n.args]
+    n.params = _substitute(n.params, mapping)
+    n.has_refs = _ir._has_refs(n.params)
+
+
 def _walk_nodes_replace(g: _ir.Graph, mapping: dict) -> None:
     """Replace uses of Values (by id) with ``mapping[id]`` (a Value or a literal)."""
-    def sub(obj):
-        c = obj.__class__
-        if c is _ir.Value:
-            return mapping.get(obj.id, obj)
-        if c is _ir.ArrayRef:
-            r = mapping.get(obj.value.id, obj.value)
-            if r.__class__ is _ir.Value:
-                return _ir.ArrayRef(r)
-            return r._data if isinstance(r, Tensor) else r
-        if c is tuple:
-            return tuple(sub(o) for o in obj)
-        if c is list:
-            return [sub(o) for o in obj]
-        if c is dict:
-            return {k: sub(v) for k, v in obj.items()}
-        return obj
     for n in g.node_list:
-        n.args = [sub(a) for a in n.args]
-        n.params = sub(n.params)
-        n.has_refs = _ir._has_refs(n.params)
-    g.out_struct = sub(g.out_struct)
+        _sub_node(n, mapping)
+    g.out_struct = _substitute(g.out_struct, mapping)
     _ir.invalidate(g)
 
 
@@ -97,23 +105,6 @@ def constant_propagation(g: _ir.Graph) -> None:
     g.node_list = new_nodes
     if mapping:
         _walk_nodes_replace(g, mapping)
-
-
-def _sub_node(n: _ir.Node, mapping: dict) -> None:
-    def sub(obj):
-        c = obj.__class__
-        if c is _ir.Value:
-            return mapping.get(obj.id, obj)
-        if c is tuple:
-            return tuple(sub(o) for o in obj)
-        if c is list:
-            return [sub(o) for o in obj]
-        if c is dict:
-            return {k: sub(v) for k, v in obj.items()}
-        return obj
-    n.args = [sub(a) for a in n.args]
-    n.params = sub(n.params)
-    n.has_refs = _ir._has_refs(n.params)
 
 
 def _eval_node(n: _ir.Node, env: dict):
