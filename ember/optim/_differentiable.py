@@ -92,8 +92,7 @@ def adam(opt, group) -> None:
         if step_t.requires_grad:
             raise RuntimeError("`requires_grad` is not supported for `step` in differentiable mode")
         exp_avg, exp_avg_sq = st["exp_avg"], st["exp_avg_sq"]
-        step_t._data += 1
-        step_t._bump()
+        _count_step(st)
         if wd != 0:
             if decoupled:
                 p.mul_(1 - lr * wd)
@@ -145,8 +144,7 @@ def rmsprop(opt, group) -> None:
                 st["momentum_buffer"] = _zeros_like(p)
             if centered:
                 st["grad_avg"] = _zeros_like(p)
-        st["step"]._data += 1
-        st["step"]._bump()
+        _count_step(st)
         if wd != 0:
             grad = grad.add(p, alpha=wd)
         square_avg = st["square_avg"]
@@ -187,10 +185,7 @@ def adagrad(opt, group) -> None:
         st = opt.state[p]
         if len(st) == 0:
             opt._init_state(p, group["fused"], opt.defaults["initial_accumulator_value"])
-        step_t = st["step"]
-        step_t._data += 1
-        step_t._bump()
-        step = float(step_t.item())
+        step = _count_step(st)
         if wd != 0:
             grad = grad.add(p, alpha=wd)
         clr = lr / (1 + (step - 1) * lr_decay)
@@ -203,15 +198,22 @@ def adagrad(opt, group) -> None:
             p.addcdiv_(grad, std, value=-_plain(clr))
 
 
+def _count_step(st) -> float:
+    """One more step in ``st["step"]`` (in place, outside the graph, as torch's
+    ``step_t += 1``); returns the new count."""
+    t = st["step"]
+    t._data += 1
+    t._bump()
+    return float(t.item())
+
+
 def _init(opt, p, **entries):
     st = opt.state[p]
     if len(st) == 0:
         st["step"] = _scalar_tensor(0.0)
         for k, make in entries.items():
             st[k] = make(p)
-    st["step"]._data += 1
-    st["step"]._bump()
-    return st, float(st["step"].item())
+    return st, _count_step(st)
 
 
 def adadelta(opt, group) -> None:
@@ -269,8 +271,7 @@ def asgd(opt, group) -> None:
             st["eta"] = _make(np.array(lr, dtype=_scalar_np_dtype()))
             st["mu"] = _scalar_tensor(1.0)
             st["ax"] = _zeros_like(p)
-        st["step"]._data += 1
-        st["step"]._bump()
+        _count_step(st)
         if wd != 0:
             grad = grad.add(p, alpha=wd)
         eta_value = float(st["eta"].item())
@@ -363,8 +364,7 @@ def rprop(opt, group) -> None:
             st["step"] = _scalar_tensor(0.0)
             st["prev"] = _zeros_like(p)
             st["step_size"] = _full_like(p.grad, lr)
-        st["step"]._data += 1
-        st["step"]._bump()
+        _count_step(st)
         prev, step_size = st["prev"], st["step_size"]
         sign = grad.mul(prev.clone()).sign()
         sign = where(sign.gt(0), etaplus, where(sign.lt(0), etaminus, where(
