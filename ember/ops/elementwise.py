@@ -10,24 +10,12 @@ import numpy as np
 
 from .. import dtypes as _dt
 from .._tensor import Tensor
-from .registry import Op, apply, apply_inplace, promote_float, promote_same
-
-
-def _promote_scalar_t(args, arrays):
-    """``promote_same``; but torch's add/sub/rsub take a Python scalar meeting a
-    float16/bfloat16 tensor as that dtype (rounded first; mul/div keep it unrounded), then
-    compute in float32 and round once.  No extra cost on the other dtypes' path."""
-    out = promote_same(args, arrays)
-    if out.__class__ is tuple:  # (float32 arrays, half dtype): a half tensor and a scalar
-        arrs, half = out
-        return ([np.float32(half.type(x)) if x.__class__ is float or x.__class__ is int
-                 else x for x in arrs], half)
-    return out
+from .registry import Op, apply, apply_inplace, promote_float, promote_same, promote_same_scalar_t
 
 
 class Add(Op):
     name = "add"
-    promote = staticmethod(_promote_scalar_t)
+    promote = staticmethod(promote_same_scalar_t)
 
     def forward(self, a, b):
         return a + b
@@ -38,7 +26,7 @@ class Add(Op):
 
 class Sub(Op):
     name = "sub"
-    promote = staticmethod(_promote_scalar_t)
+    promote = staticmethod(promote_same_scalar_t)
 
     def forward(self, a, b):
         if a.dtype == np.bool_ and getattr(b, "dtype", None) == np.bool_:
@@ -55,7 +43,7 @@ class RSub(Op):
 
     name = "rsub"
     _bw_name = "RsubBackward1"
-    promote = staticmethod(_promote_scalar_t)
+    promote = staticmethod(promote_same_scalar_t)
 
     def forward(self, a, b):
         return b - a

@@ -541,16 +541,21 @@ def _half_with_scalar(args, arrays, half):
 
 
 def promote_same_scalar_t(args, arrays):
-    """As ``promote_same``, but a Python scalar meeting a float16/bfloat16 tensor is rounded
-    to that type (torch's remainder/fmod kernels take it as ``scalar_t``, not float32)."""
+    """As ``promote_same``; but a Python scalar meeting a float16/bfloat16 tensor is taken
+    as that dtype (rounded first), as torch's add/sub/rsub/remainder/fmod kernels do
+    (mul/div keep it unrounded), then computed in float32 and rounded once."""
     out = promote_same(args, arrays)
-    if out.__class__ is tuple:
-        out, half = arrays, out[1]
-    else:
-        half = next((x.dtype for x in out if isinstance(x, _ndarray) and x.dtype in _dt.HALF_NP),
-                    None)
-        if half is None:
-            return out
+    if out.__class__ is tuple:  # (float32 arrays, half dtype): a half tensor and a scalar
+        arrs, half = out
+        return ([np.float32(half.type(x)) if x.__class__ is float or x.__class__ is int
+                 else x for x in arrs], half)
+    if out is arrays:  # nothing was cast: no scalar met a half tensor (the hot path)
+        return out
+    # the scalar first (``scalar % tensor``): the arrays were cast to the half dtype
+    half = next((x.dtype for x in out if isinstance(x, _ndarray) and x.dtype in _dt.HALF_NP),
+                None)
+    if half is None:
+        return out
     return [half.type(x) if x.__class__ is float or x.__class__ is int else x for x in out]
 
 
