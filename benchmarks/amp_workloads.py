@@ -5,17 +5,14 @@ from __future__ import annotations
 
 import numpy as np
 
-from benchmarks.nn_workloads import _same_init, _t
+from benchmarks.nn_workloads import _same_init, _t, spec_cnn
 
 
 def cnn_adam_bf16_autocast(lib, batch: int = 64):
     """``cnn_adam`` (the spec CNN, batch 64, Adam) with the forward and loss under CPU
     bfloat16 autocast: float32 master weights, bfloat16 convs/linears, float32 loss."""
     nn = lib.nn
-    model = nn.Sequential(
-        nn.Conv2d(1, 16, 3, 1, 1), nn.ReLU(), nn.MaxPool2d(2, 2),
-        nn.Conv2d(16, 32, 3, 1, 1), nn.ReLU(), nn.MaxPool2d(2, 2),
-        nn.Flatten(), nn.Linear(32 * 7 * 7, 128), nn.ReLU(), nn.Linear(128, 10))
+    model = spec_cnn(nn)
     _same_init(lib, model, 0)
     rng = np.random.default_rng(1)
     x = _t(lib, rng.standard_normal((batch, 1, 28, 28)).astype(np.float32))

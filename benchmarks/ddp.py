@@ -26,16 +26,10 @@ import time
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 if ROOT not in sys.path:
     sys.path.insert(0, ROOT)
-from benchmarks.run import cpu_ticks  # noqa: E402  (needs ROOT on the path)
+from benchmarks.nn_workloads import spec_cnn as _model  # noqa: E402  (needs ROOT)
+from benchmarks.run import cpu_ticks  # noqa: E402
 
 ENV1 = {"OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
-
-
-def _model(nn):
-    return nn.Sequential(
-        nn.Conv2d(1, 16, 3, 1, 1), nn.ReLU(), nn.MaxPool2d(2, 2),
-        nn.Conv2d(16, 32, 3, 1, 1), nn.ReLU(), nn.MaxPool2d(2, 2),
-        nn.Flatten(), nn.Linear(32 * 7 * 7, 128), nn.ReLU(), nn.Linear(128, 10))
 
 
 def _stepper(lib, model):

@@ -12,15 +12,12 @@ from __future__ import annotations
 
 import numpy as np
 
-from benchmarks.nn_workloads import _same_init, _t
+from benchmarks.nn_workloads import _same_init, _t, spec_cnn
 
 
 def _cnn(lib):
     nn = lib.nn
-    model = nn.Sequential(
-        nn.Conv2d(1, 16, 3, 1, 1), nn.ReLU(), nn.MaxPool2d(2, 2),
-        nn.Conv2d(16, 32, 3, 1, 1), nn.ReLU(), nn.MaxPool2d(2, 2),
-        nn.Flatten(), nn.Linear(32 * 7 * 7, 128), nn.ReLU(), nn.Linear(128, 10))
+    model = spec_cnn(nn)
     _same_init(lib, model, 0)
     return model.eval()
 

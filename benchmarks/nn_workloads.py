@@ -30,13 +30,18 @@ def _step(lib, model, opt, loss_fn, x, y):
     return run
 
 
-def cnn_adam(lib, batch: int = 64):
-    """The spec's CNN with ReLUs and one input channel, batch 64, Adam: one step."""
-    nn = lib.nn
-    model = nn.Sequential(
+def spec_cnn(nn):
+    """The spec's CNN with ReLUs and one input channel (MNIST-sized), as a Sequential."""
+    return nn.Sequential(
         nn.Conv2d(1, 16, 3, 1, 1), nn.ReLU(), nn.MaxPool2d(2, 2),
         nn.Conv2d(16, 32, 3, 1, 1), nn.ReLU(), nn.MaxPool2d(2, 2),
         nn.Flatten(), nn.Linear(32 * 7 * 7, 128), nn.ReLU(), nn.Linear(128, 10))
+
+
+def cnn_adam(lib, batch: int = 64):
+    """The spec's CNN with ReLUs and one input channel, batch 64, Adam: one step."""
+    nn = lib.nn
+    model = spec_cnn(nn)
     _same_init(lib, model, 0)
     rng = np.random.default_rng(1)
     x = _t(lib, rng.standard_normal((batch, 1, 28, 28)).astype(np.float32))
