@@ -26,7 +26,7 @@ __all__ = [
     "argmin", "aminmax", "var", "std", "var_mean", "std_mean", "norm", "logsumexp",
     "cumsum", "cumprod", "cummax", "cummin", "logcumsumexp", "all", "any", "count_nonzero",
     "median", "nanmedian", "mode", "topk", "kthvalue", "sort", "argsort", "msort", "unique",
-    "unique_consecutive", "return_types",
+    "unique_consecutive", "quantile", "nanquantile", "return_types",
 ]
 
 _LOW = _dt.HALF_NP
@@ -1324,6 +1324,121 @@ def unique_consecutive(input, return_inverse=False, return_counts=False, dim=Non
     return _uniq_result(input, vals, inv, counts, return_inverse, return_counts)
 
 
+# --- quantile -------------------------------------------------------------------------------
+
+_QMODES = ("linear", "lower", "higher", "midpoint", "nearest")
+
+
+def _quantile_q(input: Tensor, q) -> tuple[np.ndarray, bool]:
+    """q as a 1-D array of the input's dtype, and whether it was a scalar."""
+    if not isinstance(q, Tensor):
+        q = float(q)
+        if not 0 <= q <= 1:
+            raise RuntimeError(f"quantile() q must be in the range [0, 1] but got {q}")
+        return np.asarray([q], dtype=input._data.dtype), True
+    if q.dim() > 1:
+        raise RuntimeError("quantile() q must be a scalar or 1D tensor")
+    if q._dtype is not input._dtype:
+        raise RuntimeError("quantile() q tensor must be same dtype as the input tensor")
+    qa = q._data.reshape(-1)
+    if not np.all((qa >= 0) & (qa <= 1)):
+        raise RuntimeError("quantile() q values must be in the range [0, 1]")
+    return qa, q.dim() == 0
+
+
+def _quantile_ranks(sd: np.ndarray, qa: np.ndarray, ignore_nan: bool) -> np.ndarray:
+    """Fractional ranks (..., Q) into the sorted last axis of ``sd`` (NaNs sorted last).
+
+    quantile: a slice holding a NaN takes the last rank, so its result is NaN;
+    nanquantile: ranks over the non-NaN count, rank 0 when all are NaN."""
+    nan = np.isnan(sd)
+    n = sd.shape[-1]
+    if ignore_nan:
+        cnt = (n - nan.sum(-1, keepdims=True)).astype(sd.dtype)
+        ranks = qa * (cnt - 1)
+        ranks[ranks < 0] = 0
+        return ranks
+    ranks = np.broadcast_to(qa * sd.dtype.type(n - 1), sd.shape[:-1] + qa.shape).copy()
+    ranks[np.broadcast_to(nan.any(-1, keepdims=True), ranks.shape)] = n - 1
+    return ranks
+
+
+def _quantile_weight_q(sd: np.ndarray, q: Tensor, ranks: np.ndarray, ignore_nan: bool):
+    """The linear weights as a function of ``q`` (torch differentiates quantile in q):
+    ranks where they were not overridden are q times the slice's last index."""
+    n = sd.shape[-1]
+    nan = np.isnan(sd)
+    if ignore_nan:
+        scale = (n - nan.sum(-1, keepdims=True) - 1).astype(sd.dtype)
+    else:
+        scale = np.full(sd.shape[:-1] + (1,), n - 1, sd.dtype)
+    free = (q._data.reshape(-1) * scale) == ranks  # False where a rank was overridden
+    from .math import where
+    # where(), not a product with a 0/1 mask: an overridden rank's (NaN) lerp slope must not
+    # reach q's gradient
+    r = where(_const(free, q), q.reshape(-1) * _const(scale, q), _const(ranks, q))
+    return r - _const(np.floor(ranks), q)
+
+
+def _quantile(input, q, dim, keepdim, interpolation, ignore_nan, out):
+    qa, scalar_q = _quantile_q(input, q) if not isinstance(q, Tensor) else (None, False)
+    if interpolation not in _QMODES:
+        raise RuntimeError("quantile() interpolation must be one of linear, lower, higher, "
+                           f"midpoint or nearest, but got {interpolation}")
+    if not input._dtype.is_floating_point or input._data.dtype in _LOW:
+        raise RuntimeError("quantile() input tensor must be either float or double dtype")
+    if qa is None:
+        qa, scalar_q = _quantile_q(input, q)
+    if input._data.size == 0:
+        raise RuntimeError("quantile() input tensor must be non-empty")
+    nd = input.dim()
+    if dim is None:
+        x = input.reshape(-1)
+    else:
+        d = _wrap_dim(dim, nd)
+        x = input.movedim(d, -1) if nd else input.reshape(1)
+    s = sort(x, -1).values
+    ranks = _quantile_ranks(s._data, qa, ignore_nan)
+    if interpolation == "lower":
+        ranks = np.floor(ranks)
+    elif interpolation == "higher":
+        ranks = np.ceil(ranks)
+    elif interpolation == "nearest":
+        ranks = np.round(ranks)  # half to even, as torch.round
+    below = ranks.astype(np.int64)
+    r = _take(s, below, -1)
+    if interpolation in ("linear", "midpoint"):
+        from .math import lerp
+        if interpolation == "midpoint":
+            w = _const(np.full_like(ranks, 0.5), input)
+        elif isinstance(q, Tensor) and q._requires_grad:
+            w = _quantile_weight_q(s._data, q, ranks, ignore_nan)
+        else:
+            w = _const(ranks - np.floor(ranks), input)
+        above = _take(s, np.ceil(ranks).astype(np.int64), -1)
+        r = lerp(r, above, w)
+    r = r.movedim(-1, 0)
+    if keepdim and nd:
+        if dim is None:
+            r = r.reshape(r.shape[0], *([1] * nd))
+        else:
+            r = r.unsqueeze(d + 1)
+    if scalar_q:
+        r = r.reshape(r.shape[1:])
+    return _out(r, out)
+
+
+def quantile(input, q, dim=None, keepdim=False, *, interpolation="linear", out=None):
+    """The q-th quantiles of ``input`` along ``dim`` (all elements when None), with
+    torch's interpolation modes; a NaN in a slice makes its result NaN."""
+    return _quantile(input, q, dim, keepdim, interpolation, False, out)
+
+
+def nanquantile(input, q, dim=None, keepdim=False, *, interpolation="linear", out=None):
+    """As ``quantile``, ignoring NaNs (an all-NaN slice gives NaN)."""
+    return _quantile(input, q, dim, keepdim, interpolation, True, out)
+
+
 # --- Tensor methods -------------------------------------------------------------------------
 
 def _bind() -> None:
@@ -1331,7 +1446,7 @@ def _bind() -> None:
               "argmax", "argmin", "aminmax", "var", "std", "norm", "logsumexp", "cumsum",
               "cumprod", "cummax", "cummin", "logcumsumexp", "all", "any", "count_nonzero",
               "median", "nanmedian", "mode", "topk", "kthvalue", "sort", "argsort", "msort",
-              "unique", "unique_consecutive"):
+              "unique", "unique_consecutive", "quantile", "nanquantile"):
         setattr(Tensor, n, globals()[n])
     Tensor.cumsum_ = lambda self, dim, *, dtype=None: apply_inplace(CumSum, self, dim=dim,
                                                                     dtype=dtype)

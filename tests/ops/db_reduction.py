@@ -434,4 +434,71 @@ OPS = [
            grad=False),
 ]
 
+_QMODES = ("linear", "lower", "higher", "midpoint", "nearest")
+
+
+def _q(*vals, dtype=np.float32):
+    return np.array(vals, dtype)
+
+
+def _with_nans(*shape):
+    """Distinct values with NaNs: one in row 0, row 1 all NaN (a NaN-free row stays)."""
+    a = _distinct(*shape)
+    a[0, 1] = np.nan
+    a[1, :] = np.nan
+    return a
+
+
+def _quantile_samples(fn_name):
+    s = [
+        # first float32 sample (gradcheck): no rank falls on an integer, so d/dq is smooth
+        Sample((_distinct(4, 5), _q(0.1, 0.35, 0.8)), {"dim": 1}, name="qvec_dim"),
+        Sample((_distinct(4, 5), 0.3), name="scalar_q_full"),
+        Sample((_distinct(4, 5), _q(0.3, 0.7)), {"dim": 0, "keepdim": True}, name="keep"),
+        Sample((_distinct(4, 5), 0.4), {"keepdim": True}, name="full_keep"),
+        Sample((_distinct(4, 5), _q(0.2, 0.9)), {"keepdim": True}, name="full_keep_qvec"),
+        Sample((_distinct(2, 3, 4), np.array(0.6, np.float32)), {"dim": -2}, name="q0d"),
+        Sample((r(), 0.5), name="zerodim"),
+        Sample((r(), 0.5), {"dim": 0, "keepdim": True}, name="zerodim_keep"),
+        Sample((_distinct(4, 5), _q(0.2, 0.6)), {"dim": 1}, noncontig=True, name="noncontig"),
+        Sample((_distinct(4, 5, dtype=np.float64), _q(0.2, 0.6, dtype=np.float64)),
+               {"dim": 1}, name="f64"),
+        Sample((_distinct(3, 5), _q()), {"dim": 1}, grad=False, name="empty_q"),
+        Sample((np.round(r(4, 6)), _q(0.3, 0.5)), {"dim": 1}, grad=False, name="ties"),
+        # gradients at NaN results follow the order torch's sort gives equal NaNs (not
+        # specified), so only values are compared for quantile's NaN slices
+        Sample((_with_nans(3, 5), _q(0.0, 0.3, 1.0)), {"dim": 1},
+               grad=fn_name == "nanquantile", name="nan_rows"),
+        Sample((_with_nans(3, 5), 0.5), grad=False, name="nan_full"),
+    ]
+    for m in _QMODES:
+        s.append(Sample((_distinct(3, 6), _q(0.0, 0.2, 0.5, 0.9, 1.0)),
+                        {"dim": 1, "interpolation": m}, name=m))
+        s.append(Sample((_with_nans(3, 6), _q(0.1, 0.5, 0.75)),
+                        {"dim": 1, "interpolation": m}, grad=False, name=f"{m}_nan"))
+    return s
+
+
+def _quantile_errors():
+    return [ErrorSample((r(3, 4), 1.5)), ErrorSample((ri(3, 4), 0.5)),
+            ErrorSample((r(3, 4), _q(1.5))), ErrorSample((r(3, 4), _q(-0.1, 0.5))),
+            ErrorSample((r(3, 4), np.zeros((1, 1), np.float32))),
+            ErrorSample((r(3, 4), _q(0.5, dtype=np.float64))),
+            ErrorSample((r(0, 3), 0.5)), ErrorSample((r(0, 3), 0.5, 1)),
+            ErrorSample((r(3, 4), 0.5), {"interpolation": "foo"}),
+            ErrorSample((r(3, 4), 0.5, 3), exc=IndexError)]
+
+
+OPS += [
+    OpInfo(name, (lambda n: lambda lib, a, q, *args, **k: getattr(lib, n)(a, q, *args, **k))(
+        name), (lambda n: lambda: _quantile_samples(n))(name), errors=_quantile_errors)
+    for name in ("quantile", "nanquantile")
+] + [
+    OpInfo("quantile_method", lambda lib, a, q, **k: a.quantile(q, **k),
+           lambda: [Sample((_distinct(3, 4), _q(0.25, 0.4)), {"dim": 0})]),
+    OpInfo("nanquantile_method", lambda lib, a, q, **k: a.nanquantile(q, **k),
+           lambda: [Sample((_distinct(3, 4), 0.4), {"dim": 1}),
+                    Sample((_with_nans(3, 4), 0.4), {"dim": 1})]),
+]
+
 _ = Tol  # tolerances: defaults suffice for these entries
