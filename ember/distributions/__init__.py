@@ -1,0 +1,30 @@
+"""Probability distributions (``torch.distributions``): parameterizable distributions,
+sampling (with reparameterized gradients where possible), log-densities, constraints,
+transforms and KL divergences."""
+
+from . import constraints, transforms
+from .bernoulli import Bernoulli
+from .categorical import Categorical
+from .cauchy import Cauchy
+from .distribution import Distribution
+from .exp_family import ExponentialFamily
+from .exponential import Exponential
+from .geometric import Geometric
+from .gumbel import Gumbel
+from .half_normal import HalfNormal
+from .independent import Independent
+from .laplace import Laplace
+from .log_normal import LogNormal
+from .normal import Normal
+from .one_hot_categorical import OneHotCategorical, OneHotCategoricalStraightThrough
+from .transformed_distribution import TransformedDistribution
+from .transforms import *  # noqa: F403
+from .uniform import Uniform
+
+__all__ = [
+    "Bernoulli", "Categorical", "Cauchy", "Distribution", "ExponentialFamily", "Exponential",
+    "Geometric", "Gumbel", "HalfNormal", "Independent", "Laplace", "LogNormal", "Normal",
+    "OneHotCategorical", "OneHotCategoricalStraightThrough", "TransformedDistribution",
+    "Uniform", "constraints", "transforms",
+]
+__all__.extend(transforms.__all__)
