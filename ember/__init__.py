@@ -59,6 +59,8 @@ from . import distributed, multiprocessing
 from .autograd.function import Function
 from .amp import autocast, is_autocast_enabled, get_autocast_dtype, set_autocast_enabled
 from . import amp, cpu
+from . import _dynamo, compiler
+from ._dynamo.eval_frame import compile
 from . import ao, quantization
 from .ao.quantization._qtensor import (
     qint8, quint8, qint32, qscheme, per_tensor_affine, per_channel_affine, per_tensor_symmetric,

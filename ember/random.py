@@ -70,7 +70,17 @@ class Generator:
 default_generator = Generator()
 
 
+class RandomHooks:
+    """Extension point for ``ember.compile``'s capture (NOTE [how compile works] in
+    ``ember/_dynamo/eval_frame.py``): ``draw``, when set, is called on every random draw, so
+    a draw that no recorded op makes (``randn`` & co. build arrays directly) is seen."""
+
+    draw = None
+
+
 def _gen(generator: Generator | None) -> np.random.Generator:
+    if RandomHooks.draw is not None:
+        RandomHooks.draw()
     return (generator or default_generator)._gen
 
 
