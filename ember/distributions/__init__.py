@@ -15,15 +15,21 @@ from .half_normal import HalfNormal
 from .independent import Independent
 from .laplace import Laplace
 from .log_normal import LogNormal
+from .mixture_same_family import MixtureSameFamily
+from .multivariate_normal import MultivariateNormal
 from .normal import Normal
 from .one_hot_categorical import OneHotCategorical, OneHotCategoricalStraightThrough
+from .relaxed_bernoulli import LogitRelaxedBernoulli, RelaxedBernoulli
+from .relaxed_categorical import ExpRelaxedCategorical, RelaxedOneHotCategorical
 from .transformed_distribution import TransformedDistribution
 from .transforms import *  # noqa: F403
 from .uniform import Uniform
 
 __all__ = [
     "Bernoulli", "Categorical", "Cauchy", "Distribution", "ExponentialFamily", "Exponential",
-    "Geometric", "Gumbel", "HalfNormal", "Independent", "Laplace", "LogNormal", "Normal",
+    "Geometric", "Gumbel", "HalfNormal", "Independent", "Laplace", "LogNormal",
+    "LogitRelaxedBernoulli", "ExpRelaxedCategorical", "MixtureSameFamily",
+    "MultivariateNormal", "Normal", "RelaxedBernoulli", "RelaxedOneHotCategorical",
     "OneHotCategorical", "OneHotCategoricalStraightThrough", "TransformedDistribution",
     "Uniform", "constraints", "transforms",
 ]

@@ -89,15 +89,17 @@ def compare(ed, td, el, tl, attr, dtype, value=None, grad=True, what="", **tol):
     if not grad or not tl or not tr.requires_grad:
         return
     tn = tr.detach().numpy()
-    w = np.random.RandomState(7).rand(*tn.shape).astype(tn.dtype)
+    w = np.asarray(np.random.RandomState(7).rand(*tn.shape)).astype(tn.dtype)
     mask = np.isfinite(tn)
     w = np.where(mask, w, 0)
     names = list(tl)
     tg = torch.autograd.grad((torch.where(torch.tensor(mask), tr, 0) * torch.tensor(w)).sum(),
-                             [tl[k] for k in names], allow_unused=True)
+                             [tl[k] for k in names], allow_unused=True,
+                             retain_graph=True)
     assert er.requires_grad, f"{what}.{attr}: ember result does not require grad"
     eg = ember.autograd.grad((ember.where(ember.tensor(mask), er, 0) * ember.tensor(w)).sum(),
-                             [el[k] for k in names], allow_unused=True)
+                             [el[k] for k in names], allow_unused=True,
+                             retain_graph=True)
     for k, a, b in zip(names, eg, tg):
         if b is None:
             assert a is None or np.all(to_np(a) == 0), f"{what}.{attr}: grad {k}"
