@@ -135,7 +135,7 @@ class _CompileState(_jt._TraceState):
         self.breaks: list[str] = []
         classes = _tensor_classes()
         # every tensor alive now; holding them keeps their ids unique during the capture
-        self.existing = {id(o): o for o in gc.get_objects() if o.__class__ in classes}
+        self.existing = {id(o): o for o in gc.get_objects() if type(o) in classes}
 
     def convert_hook(self, t: Tensor, name: str) -> None:
         if not self.depth:
