@@ -32,7 +32,7 @@ def _untie_named_tensors_map(module, parameters_and_buffers: dict) -> dict:
         if len(names) > 1:
             for n in names:
                 tied[n] = names
-    given = {n for n in parameters_and_buffers if n in tied}
+    given = {n for n in parameters_and_buffers.keys() if n in tied}
     for n in given:
         names = tied[n]
         values = {id(parameters_and_buffers[m]) for m in names if m in given}
