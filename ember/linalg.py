@@ -671,3 +671,516 @@ def diagonal(A, *, offset=0, dim1=-2, dim2=-1):
 
 
 
+# --- named results added with the solvers below ---------------------------------------------
+
+def _rt(name: str, fields: tuple):
+    """``return_types.<name>`` (created once, shared with ember.return_types)."""
+    nt = getattr(return_types, name, None)
+    if nt is None:
+        import collections
+
+        from .ops.reduction import _rt_repr
+        nt = collections.namedtuple(name, fields)
+        nt.__module__ = "ember.return_types"
+        nt.__repr__ = _rt_repr
+        setattr(return_types, name, nt)
+    return nt
+
+
+def _batch_prefix(flat_index: int, nbatch: int) -> str:
+    return f"(Batch element {flat_index}): " if nbatch else ""
+
+
+def _lowp_kernel(kernel: str, *ts: Tensor, skip_empty=False) -> None:
+    """torch's LAPACK kernels exist for float/double/complex only (NotImplementedError);
+    some are not reached for an empty input (``skip_empty``)."""
+    for t in ts:
+        dt = t._data.dtype
+        if skip_empty and t._data.size == 0:
+            continue
+        if dt.kind not in "fc" or dt in _LOW:
+            _not_impl(kernel, t._data)
+
+
+def _bcast_batch(A: Tensor, B: Tensor) -> tuple[Tensor, Tensor]:
+    """Expand the batch dimensions of A and B (matrices in the last two) to one shape."""
+    bs = np.broadcast_shapes(tuple(A.shape[:-2]), tuple(B.shape[:-2]))
+    if tuple(A.shape[:-2]) != bs:
+        A = A.expand(*bs, *A.shape[-2:])
+    if tuple(B.shape[:-2]) != bs:
+        B = B.expand(*bs, *B.shape[-2:])
+    return A, B
+
+
+# --- triangular solves ----------------------------------------------------------------------
+
+_SUBST_BLOCK = 16  # diagonal blocks up to this size are solved by substitution
+
+
+def _trsm(a: np.ndarray, b: np.ndarray, upper: bool) -> np.ndarray:
+    """x with a x = b, ``a`` triangular (its other triangle zero), batches broadcastable.
+
+    Recursive blocks: substitution on small diagonal blocks, BLAS products between, so a
+    zero diagonal gives inf/nan as LAPACK's trsm does instead of an exception."""
+    n = a.shape[-1]
+    dt = np.result_type(a, b)
+    if n <= _SUBST_BLOCK:
+        bs = np.broadcast_shapes(a.shape[:-2], b.shape[:-2])
+        x = np.empty(bs + b.shape[-2:], dt)
+        with np.errstate(all="ignore"):
+            for i in (range(n - 1, -1, -1) if upper else range(n)):
+                s = b[..., i, :]
+                if upper and i + 1 < n:
+                    s = s - (a[..., i:i + 1, i + 1:] @ x[..., i + 1:, :])[..., 0, :]
+                elif not upper and i:
+                    s = s - (a[..., i:i + 1, :i] @ x[..., :i, :])[..., 0, :]
+                x[..., i, :] = s / a[..., i, i][..., None]
+        return x
+    h = n // 2
+    with np.errstate(all="ignore"):
+        if upper:
+            x2 = _trsm(a[..., h:, h:], b[..., h:, :], True)
+            x1 = _trsm(a[..., :h, :h], b[..., :h, :] - a[..., :h, h:] @ x2, True)
+        else:
+            x1 = _trsm(a[..., :h, :h], b[..., :h, :], False)
+            x2 = _trsm(a[..., h:, h:], b[..., h:, :] - a[..., h:, :h] @ x1, False)
+    return np.concatenate([x1, x2], axis=-2)
+
+
+def _tri_solve_np(a, b, upper, left=True, unit=False, adjoint=False) -> np.ndarray:
+    """X with op(T) X = B (``left``) or X op(T) = B, where T is the ``upper``/lower triangle
+    of ``a`` (unit diagonal if ``unit``) and op(T) = T or T^H (``adjoint``)."""
+    t = np.triu(a) if upper else np.tril(a)
+    if unit:
+        i = np.arange(t.shape[-1])
+        t[..., i, i] = 1
+    if adjoint:
+        t = np.conj(np.swapaxes(t, -1, -2))
+        upper = not upper
+    if left:
+        return _trsm(t, b, upper)
+    # X T = B  <=>  T^T X^T = B^T
+    return np.swapaxes(_trsm(np.swapaxes(t, -1, -2), np.swapaxes(b, -1, -2), not upper), -1, -2)
+
+
+class SolveTriangular(Op):
+    name = "linalg_solve_triangular"
+    _bw_name = "LinalgSolveTriangularBackward0"
+    save = (0,)
+    save_out = True
+
+    def forward(self, a, b, upper, left=True, unitriangular=False, adjoint=False):
+        if a.dtype in _LOW:  # also reached from backward formulas (LU's, of an empty input)
+            _not_impl("triangular_solve_cpu", a)
+        self.args = (upper, left, unitriangular, adjoint)
+        return _tri_solve_np(a, b.astype(a.dtype, copy=False), upper, left, unitriangular,
+                             adjoint)
+
+    def backward(self, g):
+        A, X = self._unpack()
+        upper, left, unit, adjoint = self.args
+        gB = apply(SolveTriangular, A, g, upper=upper, left=left, unitriangular=unit,
+                   adjoint=not adjoint)
+        gA = None
+        if self.next_functions[0][0] is not None:
+            gM = -(matmul(gB, X.mH) if left else matmul(X.mH, gB))
+            if adjoint:
+                gM = gM.mH
+            # only the triangle the solver reads (strictly, when the diagonal is taken as 1)
+            gA = gM.triu(int(unit)) if upper else gM.tril(-int(unit))
+        return gA, gB
+
+
+def _solve_tri(A, B, upper, left=True, unit=False, adjoint=False) -> Tensor:
+    A, B = _bcast_batch(A, B)
+    return apply(SolveTriangular, A, B, upper=upper, left=left, unitriangular=unit,
+                 adjoint=adjoint)
+
+
+def _incompatible(name, A, B, left) -> RuntimeError:
+    eq = "AX = B" if left else "XA = B"
+    return RuntimeError(f"{name}: Incompatible shapes of A and B for the equation {eq} "
+                        f"({A.shape[-2]}x{A.shape[-1]} and {B.shape[-2]}x{B.shape[-1]})")
+
+
+def solve_triangular(A, B, *, upper, left=True, unitriangular=False, out=None):
+    """X with A X = B (``left``) or X A = B for triangular A (the ``upper`` or lower triangle
+    of A is read; its diagonal is taken as ones when ``unitriangular``). Batches broadcast;
+    B is computed in A's dtype."""
+    name = "linalg.solve_triangular"
+    for t, w in ((A, "A"), (B, "B")):
+        if t.dim() < 2:
+            raise RuntimeError(f"{name}: The input tensor {w} must have at least 2 dimensions.")
+    _check_square(name, A)
+    if (B.shape[-2] if left else B.shape[-1]) != A.shape[-1]:
+        raise _incompatible(name, A, B, left)
+    _lowp_kernel("triangular_solve_cpu", A)
+    if B._dtype is not A._dtype:
+        B = B.to(A._dtype)
+    return _out(_solve_tri(A, B, upper, left, unitriangular), out)
+
+
+def _legacy_tri_checks(name, b, A) -> None:
+    for t, w in ((b, "b"), (A, "A")):
+        if t.dim() < 2:
+            raise RuntimeError(f"torch.{name}: Expected {w} to have at least 2 dimensions, but "
+                               f"it has {t.dim()} dimensions instead")
+    if A.shape[-1] != A.shape[-2]:
+        raise RuntimeError(f"A must be batches of square matrices, but they are "
+                           f"{A.shape[-2]} by {A.shape[-1]} matrices")
+    if A.shape[-1] != b.shape[-2]:
+        raise RuntimeError(f"Incompatible matrix sizes for {name}: each A matrix is "
+                           f"{A.shape[-2]} by {A.shape[-1]} but each b matrix is "
+                           f"{b.shape[-2]} by {b.shape[-1]}")
+    if b._dtype is not A._dtype:
+        raise RuntimeError(f"Expected b and A to have the same dtype, but found b of type "
+                           f"{_type_name(b._dtype)} and A of type {_type_name(A._dtype)} "
+                           "instead.")
+
+
+def triangular_solve(input, A, upper=True, transpose=False, unitriangular=False, *,  # noqa: A002
+                     out=None):
+    """torch.triangular_solve: (solution, cloned_coefficient) of op(A) X = b, op(A) = A or
+    A^T (``transpose``)."""
+    _legacy_tri_checks("triangular_solve", input, A)
+    _lowp_kernel("triangular_solve_cpu", A)
+    A, b = _bcast_batch(A, input)
+    M = A.conj() if transpose and A.is_complex() else A  # (conj A)^H = A^T
+    X = apply(SolveTriangular, M, b, upper=upper, left=True, unitriangular=unitriangular,
+              adjoint=transpose)
+    res = _rt("triangular_solve", ("solution", "cloned_coefficient"))(X, A.clone())
+    if out is not None:
+        _out(res[0], out[0])
+        _out(res[1], out[1])
+        return _rt("triangular_solve", ("solution", "cloned_coefficient"))(*out)
+    return res
+
+
+# --- cholesky_solve / cholesky_inverse ------------------------------------------------------
+
+def _chol_solve_np(b, f, upper):
+    """A^{-1} b for A = f f^H (lower f) or f^H f (upper f)."""
+    y = _tri_solve_np(f, b, upper, adjoint=upper)
+    return _tri_solve_np(f, y, upper, adjoint=not upper)
+
+
+class CholeskySolve(Op):
+    name = "cholesky_solve"
+    _bw_name = "CholeskySolveBackward0"
+    save = (1,)
+    save_out = True
+
+    def forward(self, b, f, upper=False):
+        self.upper = upper
+        return _chol_solve_np(b, f, upper)
+
+    def backward(self, g):
+        F, X = self._unpack()
+        gB = apply(CholeskySolve, g, F, upper=self.upper)
+        gF = None
+        if self.next_functions[1][0] is not None:
+            # A = F F^H (or F^H F) is Hermitian: gA = -gB X^H, symmetrised; as torch, the
+            # gradient is the full matrix (not projected on the factor's triangle)
+            c = matmul(gB, X.mH)
+            c = c + c.mH
+            gF = -(matmul(F, c) if self.upper else matmul(c, F))
+        return gB, gF
+
+
+def cholesky_solve(input, input2, upper=False, *, out=None):  # noqa: A002
+    """X with A X = B, given B (``input``) and the Cholesky factor of A (``input2``, lower,
+    or upper when ``upper``). Batches broadcast."""
+    if input.dim() < 2:
+        raise RuntimeError(f"b should have at least 2 dimensions, but has {input.dim()} "
+                           "dimensions instead")
+    if input2.dim() < 2:
+        raise RuntimeError(f"u should have at least 2 dimensions, but has {input2.dim()} "
+                           "dimensions instead")
+    if input2.shape[-1] != input2.shape[-2]:
+        raise RuntimeError(f"A must be batches of square matrices, but they are "
+                           f"{input2.shape[-2]} by {input2.shape[-1]} matrices")
+    if input2.shape[-1] != input.shape[-2]:
+        raise RuntimeError(f"Incompatible matrix sizes for cholesky_solve: each A matrix is "
+                           f"{input2.shape[-2]} by {input2.shape[-1]} but each b matrix is "
+                           f"{input.shape[-2]} by {input.shape[-1]}")
+    if input._dtype is not input2._dtype:
+        raise RuntimeError(f"Expected b and A to have the same dtype, but found b of type "
+                           f"{_type_name(input._dtype)} and A of type "
+                           f"{_type_name(input2._dtype)} instead.")
+    _lowp_kernel("cholesky_solve_cpu", input2)
+    F, B = _bcast_batch(input2, input)
+    return _out(apply(CholeskySolve, B, F, upper=upper), out)
+
+
+def _zero_diag_error(name, d: np.ndarray) -> None:
+    """LinAlgError naming the first zero diagonal element (1-based), as LAPACK's trtri."""
+    zero = d == 0
+    if not zero.any():
+        return
+    flat = zero.reshape(-1, zero.shape[-1])
+    b = int(np.argmax(flat.any(-1)))
+    i = int(np.argmax(flat[b])) + 1
+    raise LinAlgError(f"{name}: {_batch_prefix(b, zero.ndim > 1)}The diagonal element {i} is "
+                      "zero, the inversion could not be completed because the input matrix "
+                      "is singular.")
+
+
+class CholeskyInverse(Op):
+    name = "cholesky_inverse"
+    _bw_name = "CholeskyInverseBackward0"
+    save = (0,)
+    save_out = True
+
+    def forward(self, f, upper=False):
+        self.upper = upper
+        _zero_diag_error("cholesky_inverse", np.diagonal(f, axis1=-2, axis2=-1))
+        n = f.shape[-1]
+        finv = _tri_solve_np(f, np.broadcast_to(np.eye(n, dtype=f.dtype), f.shape), upper)
+        fh = np.conj(np.swapaxes(finv, -1, -2))
+        # (F F^H)^{-1} = F^{-H} F^{-1};  (F^H F)^{-1} = F^{-1} F^{-H}
+        return finv @ fh if upper else fh @ finv
+
+    def backward(self, g):
+        F, inv_a = self._unpack()
+        c = matmul(inv_a, matmul(g + g.mH, inv_a))
+        return (-(matmul(F, c) if self.upper else matmul(c, F)),)
+
+
+def cholesky_inverse(input, upper=False, *, out=None):  # noqa: A002
+    """The inverse of A = L L^H (or U^H U when ``upper``) from its Cholesky factor."""
+    if input.dim() < 2:
+        raise RuntimeError("cholesky_inverse: The input tensor A must have at least 2 "
+                           "dimensions.")
+    if input.shape[-1] != input.shape[-2]:
+        raise RuntimeError(f"cholesky_inverse: A must be batches of square matrices, but they "
+                           f"are {input.shape[-2]} by {input.shape[-1]} matrices")
+    _lowp_kernel("cholesky_inverse_out_cpu", input)
+    return _out(apply(CholeskyInverse, input, upper=upper), out)
+
+
+# --- LU -------------------------------------------------------------------------------------
+
+def _getrf(a: np.ndarray):
+    """Partial-pivoting LU of (a batch of) m x n matrices as LAPACK's getrf: (LU packed,
+    1-based int32 pivots, int32 info = the first zero pivot, 1-based, or 0).
+
+    The pivot is the first entry of largest |re| + |im| in the column (i?amax)."""
+    m, n = a.shape[-2:]
+    k = min(m, n)
+    batch = a.shape[:-2]
+    lu = a.reshape((-1, m, n)).copy()
+    nb = lu.shape[0]
+    piv = np.zeros((nb, k), np.int32)
+    info = np.zeros(nb, np.int32)
+    rows = np.arange(nb)
+    cplx = lu.dtype.kind == "c"
+    with np.errstate(all="ignore"):
+        for j in range(k):
+            col = lu[:, j:, j]
+            mag = np.abs(col.real) + np.abs(col.imag) if cplx else np.abs(col)
+            p = j + np.argmax(mag, axis=1)
+            piv[:, j] = p + 1
+            sw = p != j
+            if sw.any():
+                r, pj = rows[sw], p[sw]
+                tmp = lu[r, j, :].copy()
+                lu[r, j, :] = lu[r, pj, :]
+                lu[r, pj, :] = tmp
+            d = lu[:, j, j]
+            zero = d == 0
+            info[(info == 0) & zero] = j + 1
+            if j + 1 < m:
+                lu[:, j + 1:, j] /= np.where(zero, 1, d)[:, None]
+                if j + 1 < n:
+                    lu[:, j + 1:, j + 1:] -= lu[:, j + 1:, j:j + 1] * lu[:, j:j + 1, j + 1:]
+    return lu.reshape(a.shape), piv.reshape(batch + (k,)), info.reshape(batch)
+
+
+def _perm_from_pivots(piv: np.ndarray, m: int) -> np.ndarray:
+    """perm with (P^T A)[i] = A[perm[i]] for A = P L U, from LAPACK's sequential swaps."""
+    batch = piv.shape[:-1]
+    perm = np.broadcast_to(np.arange(m), batch + (m,)).reshape(-1, m).copy()
+    pv = piv.reshape(-1, piv.shape[-1]).astype(np.int64) - 1
+    rows = np.arange(perm.shape[0])
+    for i in range(pv.shape[1]):
+        p = pv[:, i]
+        tmp = perm[rows, i].copy()
+        perm[rows, i] = perm[rows, p]
+        perm[rows, p] = tmp
+    return perm.reshape(batch + (m,))
+
+
+def _perm_matrix(perm: np.ndarray, dtype) -> np.ndarray:
+    m = perm.shape[-1]
+    return np.swapaxes(np.eye(m, dtype=dtype)[perm], -1, -2)
+
+
+def _lu_grad_square(L, U, gL, gU):
+    """gA' (before the row permutation) of A' = L U, square: L^{-H} phi U^{-H} with
+    phi = tril(L^H gL, -1) + triu(gU U^H)."""
+    phi = matmul(L.mH, gL).tril(-1) + matmul(gU, U.mH).triu()
+    x = apply(SolveTriangular, L, phi, upper=False, left=True, unitriangular=True,
+              adjoint=True)
+    return apply(SolveTriangular, U, x, upper=True, left=False, adjoint=True)
+
+
+def _lu_grad(LU, P, gL, gU):
+    """Gradient of A = P L U given those of the unpacked factors (rectangular included:
+    a wide A's trailing U columns and a tall A's trailing L rows are solved for)."""
+    from .ops.indexing import cat
+    m, n = LU.shape[-2:]
+    k = min(m, n)
+    L = LU.narrow(-1, 0, k).tril(-1) + _const(np.eye(m, k, dtype=LU._data.dtype), LU)
+    U = LU.narrow(-2, 0, k).triu()
+    if m == n:
+        g = _lu_grad_square(L, U, gL, gU)
+    elif m < n:
+        U1, U2 = U.narrow(-1, 0, k), U.narrow(-1, k, n - k)
+        gU1, gU2 = gU.narrow(-1, 0, k), gU.narrow(-1, k, n - k)
+        x = apply(SolveTriangular, L, gU2, upper=False, left=True, unitriangular=True,
+                  adjoint=True)  # L^{-H} gU2
+        g1 = _lu_grad_square(L, U1, gL - matmul(x, U2.mH), gU1)
+        g = cat([g1, x], -1)
+    else:
+        L1, L2 = L.narrow(-2, 0, k), L.narrow(-2, k, m - k)
+        gL1, gL2 = gL.narrow(-2, 0, k), gL.narrow(-2, k, m - k)
+        y = apply(SolveTriangular, U, gL2, upper=True, left=False, adjoint=True)  # gL2 U^{-H}
+        g1 = _lu_grad_square(L1, U, gL1, gU - matmul(L2.mH, y))
+        g = cat([g1, y], -2)
+    return matmul(P, g)
+
+
+class LUFactor(Op):
+    num_outputs = 3  # the registry does not set it for multi-output ops
+    name = "linalg_lu_factor_ex"
+    _bw_name = "LinalgLuFactorExBackward0"
+
+    def forward(self, a):
+        lu, piv, info = _getrf(a)
+        self.P = _perm_matrix(_perm_from_pivots(piv, a.shape[-2]), a.dtype)
+        return lu, piv, info
+
+    def backward(self, gLU, *_):
+        (LU,) = self._unpack()
+        k = min(LU.shape[-2:])
+        gL = gLU.narrow(-1, 0, k).tril(-1)
+        gU = gLU.narrow(-2, 0, k).triu()
+        return (_lu_grad(LU, _const(self.P, LU), gL, gU),)
+
+
+def _lu_checks(name, A, pivot=True) -> None:
+    if A.dim() < 2:
+        raise RuntimeError(f"torch.{name}: Expected tensor with 2 or more dimensions. Got size: "
+                           f"{list(A.shape)} instead")
+    if not pivot:
+        raise RuntimeError(f"{name.replace('lu_factor_ex', 'lu_factor')}: LU without pivoting "
+                           "is not implemented on the CPU")
+    _lowp_kernel("lu_cpu", A, skip_empty=True)
+
+
+def _lu_factor(A):
+    LU, piv, info = apply(LUFactor, A)
+    _save_outputs((LU,))
+    return LU, piv, info
+
+
+def _lu_singular(name, info: np.ndarray) -> None:
+    bad = info.reshape(-1) > 0
+    if bad.any():
+        b = int(np.argmax(bad))
+        i = int(info.reshape(-1)[b])
+        raise RuntimeError(
+            f"{name}: {_batch_prefix(b, info.ndim > 0)}U[{i},{i}] is zero and using it on "
+            "lu_solve would result in a division by zero. If you still want to perform the "
+            "factorization, consider calling linalg.lu(A, pivot) or linalg.lu_factor_ex(A, "
+            "pivot)")
+
+
+def lu_factor_ex(A, *, pivot=True, check_errors=False, out=None):
+    """(LU, pivots, info): the packed partial-pivoting LU of A = P L U (getrf's layout,
+    1-based int32 pivots); info > 0 marks an exactly singular U."""
+    _lu_checks("linalg.lu_factor_ex", A, pivot)
+    LU, piv, info = _lu_factor(A)
+    if check_errors:
+        _lu_singular("torch.linalg.lu_factor_ex", info._data)
+    return _rt("linalg_lu_factor_ex", ("LU", "pivots", "info"))(LU, piv, info)
+
+
+def lu_factor(A, *, pivot=True, out=None):
+    """(LU, pivots) of A = P L U; raises for an exactly singular A (see lu_factor_ex)."""
+    _lu_checks("linalg.lu_factor", A, pivot)
+    LU, piv, info = _lu_factor(A)
+    _lu_singular("torch.linalg.lu_factor", info._data)
+    return _rt("linalg_lu_factor", ("LU", "pivots"))(LU, piv)
+
+
+def _unpack_P(LU_pivots, m, like):  # noqa: N803
+    p = LU_pivots._data
+    if p.shape[-1] != min(like.shape[-2:]) or (p.size and (p.min() < 1 or p.max() > m)):
+        raise RuntimeError("pivots passed to lu_unpack must be between 1 and LU.size(-2) "
+                           "inclusive.Did you properly pass the result of lu_factor?")
+    P = _perm_matrix(_perm_from_pivots(p, m), like._data.dtype)
+    return _const(P, like)
+
+
+def lu_unpack(LU_data, LU_pivots, unpack_data=True, unpack_pivots=True, *, out=None):  # noqa: N803
+    """(P, L, U) from lu_factor's packed LU and pivots; L and U are differentiable in
+    LU_data. An output not asked for is an empty tensor."""
+    if LU_data.dim() < 2:
+        raise RuntimeError(f"torch.lu_unpack: Expected tensor with 2 or more dimensions. Got "
+                           f"size: {list(LU_data.shape)} instead")
+    if LU_pivots._dtype is not _dt.int32:
+        raise RuntimeError("torch.lu_unpack: LU_pivots is expected to be a contiguous tensor "
+                           "of torch.int32 dtype.\nNote: this function is intended to be used "
+                           "with the output produced by torch.linalg.lu_factor")
+    m, n = LU_data.shape[-2:]
+    k = min(m, n)
+    empty = _const(np.zeros((0,), LU_data._data.dtype), LU_data)
+    P = _unpack_P(LU_pivots, m, LU_data) if unpack_pivots else empty
+    if unpack_data:
+        eye = _const(np.eye(m, k, dtype=LU_data._data.dtype), LU_data)
+        L = LU_data.narrow(-1, 0, k).tril(-1) + eye
+        U = LU_data.narrow(-2, 0, k).triu()
+    else:
+        L = U = empty
+    res = _rt("lu_unpack", ("P", "L", "U"))(P, L, U)
+    if out is not None:
+        return _rt("lu_unpack", ("P", "L", "U"))(*(_out(a, b) for a, b in zip(res, out)))
+    return res
+
+
+def lu(A, *, pivot=True, out=None):
+    """(P, L, U) with A = P L U (partial pivoting); differentiable in A."""
+    _lu_checks("linalg.lu", A, pivot)
+    LU, piv, _ = _lu_factor(A)
+    P, L, U = lu_unpack(LU, piv)
+    return _rt("linalg_lu", ("P", "L", "U"))(P, L, U)
+
+
+def lu_solve(LU, pivots, B, *, left=True, adjoint=False, out=None):  # noqa: N803
+    """X with A X = B (``left``) or X A = B, A given by lu_factor; A^H instead of A with
+    ``adjoint``. Batches broadcast; differentiable in LU and B."""
+    name = "linalg.lu_solve"
+    if B.dim() < 2:
+        raise RuntimeError(f"{name}: The input tensor B must have at least 2 dimensions.")
+    if LU.dim() < 2 or LU.shape[-1] != LU.shape[-2]:
+        raise RuntimeError(f"torch.{name}: A must be batches of square matrices, but they are "
+                           f"{LU.shape[-2] if LU.dim() > 1 else 1} by {LU.shape[-1]} matrices")
+    if (B.shape[-2] if left else B.shape[-1]) != LU.shape[-1]:
+        raise _incompatible(name, LU, B, left)
+    if LU._dtype is not B._dtype:
+        raise RuntimeError(f"{name}: Expected LU and B to have the same dtype, but found LU of "
+                           f"type {_type_name(LU._dtype)} and B of type {_type_name(B._dtype)} "
+                           "instead")
+    if pivots._dtype is not _dt.int32:
+        raise RuntimeError(f"{name}: pivots should be a Tensor of scalar type torch.int32")
+    _lowp_kernel("lu_cpu", LU)
+    if not left:  # X A = B  <=>  A^H X^H = B^H
+        return _out(lu_solve(LU, pivots, B.mH, left=True, adjoint=not adjoint).mH, out)
+    P, L, U = lu_unpack(LU, pivots)
+    if not adjoint:  # U^{-1} L^{-1} P^T B
+        y = _solve_tri(L, matmul(P.mT, B), False, unit=True)
+        return _out(_solve_tri(U, y, True), out)
+    # A^H = U^H L^H P^T:  X = P L^{-H} U^{-H} B
+    y = _solve_tri(U, B, True, adjoint=True)
+    return _out(matmul(P, _solve_tri(L, y, False, unit=True, adjoint=True)), out)

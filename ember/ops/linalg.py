@@ -15,7 +15,9 @@ from .registry import Op, apply, apply_inplace, promote_same
 __all__ = [
     "matmul", "mm", "bmm", "mv", "dot", "vdot", "inner", "outer", "ger", "addmm", "addmv",
     "addbmm", "baddbmm", "addr", "einsum", "tensordot", "kron", "chain_matmul", "cross",
-    "det", "logdet", "slogdet", "inverse", "matrix_power", "pinverse",
+    "det", "logdet", "slogdet", "inverse", "matrix_power", "pinverse", "cholesky",
+    "cholesky_solve", "cholesky_inverse", "qr", "svd", "triangular_solve", "lu", "lu_unpack",
+    "lu_solve", "geqrf", "orgqr", "ormqr", "matrix_exp", "vander",
 ]
 
 _LOW = _dt.HALF_NP
@@ -764,10 +766,123 @@ def pinverse(input, rcond=1e-15):
     return L.pinv(input, rtol=rcond)
 
 
+# --- legacy decompositions and solvers (torch's top-level names) ------------------------------
+
+def cholesky(input, upper=False, *, out=None):
+    """torch.cholesky (deprecated in torch for linalg.cholesky), with ``cholesky:`` errors."""
+    from .. import linalg as L
+    L._lowp_kernel("cholesky_cpu", input)
+    L._check_square("cholesky", input)
+    try:
+        return L.cholesky(input, upper=upper, out=out)
+    except L.LinAlgError as e:
+        raise L.LinAlgError(str(e).replace("linalg.cholesky:", "cholesky:", 1)) from None
+
+
+def qr(input, some=True, *, out=None):
+    """torch.qr: linalg.qr with ``mode='reduced'`` (``some``) or ``'complete'``."""
+    from .. import linalg as L
+    from .reduction import return_types
+    Q, R = L.qr(input, mode="reduced" if some else "complete")
+    res = return_types.qr(Q, R)
+    return res if out is None else return_types.qr(_out(Q, out[0]), _out(R, out[1]))
+
+
+def svd(input, some=True, compute_uv=True, *, out=None):
+    """torch.svd: (U, S, V) with V = Vh^H (not Vh); without ``compute_uv`` U and V are zero
+    matrices of sizes m x m and n x n."""
+    from .. import linalg as L
+    from .reduction import return_types
+    if input.dim() < 2:
+        raise RuntimeError(f"linalg.svd: input should have at least 2 dimensions, but has "
+                           f"{input.dim()} dimensions instead")
+    if compute_uv:
+        U, S, Vh = L.svd(input, full_matrices=not some)
+        V = Vh.mH
+    else:
+        S = L.svdvals(input)
+        m, n = input.shape[-2:]
+        z = np.zeros
+        U = Tensor._make(z(tuple(input.shape[:-2]) + (m, m), input._data.dtype), input._device)
+        V = Tensor._make(z(tuple(input.shape[:-2]) + (n, n), input._data.dtype), input._device)
+    if out is not None:
+        U, S, V = _out(U, out[0]), _out(S, out[1]), _out(V, out[2])
+    return return_types.svd(U, S, V)
+
+
+def triangular_solve(input, A, upper=True, transpose=False, unitriangular=False, *, out=None):
+    from .. import linalg as L
+    return L.triangular_solve(input, A, upper, transpose, unitriangular, out=out)
+
+
+def cholesky_solve(input, input2, upper=False, *, out=None):
+    from .. import linalg as L
+    return L.cholesky_solve(input, input2, upper, out=out)
+
+
+def cholesky_inverse(input, upper=False, *, out=None):
+    from .. import linalg as L
+    return L.cholesky_inverse(input, upper, out=out)
+
+
+def lu(A, pivot=True, get_infos=False, out=None):
+    """torch.lu: (LU, pivots) or, with ``get_infos``, (LU, pivots, infos); never raises for
+    a singular matrix."""
+    from .. import linalg as L
+    LU, piv, info = L.lu_factor_ex(A, pivot=pivot)
+    if get_infos:
+        return L._rt("_lu_with_info", ("LU", "pivots", "info"))(LU, piv, info)
+    return LU, piv
+
+
+def lu_unpack(LU_data, LU_pivots, unpack_data=True, unpack_pivots=True, *, out=None):  # noqa: N803
+    from .. import linalg as L
+    return L.lu_unpack(LU_data, LU_pivots, unpack_data, unpack_pivots, out=out)
+
+
+def lu_solve(input, LU_data, LU_pivots, *, out=None):  # noqa: N803
+    """torch.lu_solve(b, LU, pivots) = linalg.lu_solve(LU, pivots, b)."""
+    from .. import linalg as L
+    return L.lu_solve(LU_data, LU_pivots, input, out=out)
+
+
+def geqrf(input, *, out=None):
+    from .. import linalg as L
+    return L.geqrf(input, out=out)
+
+
+def orgqr(input, tau):
+    from .. import linalg as L
+    return L.householder_product(input, tau)
+
+
+def ormqr(input, input2, input3, left=True, transpose=False, *, out=None):
+    from .. import linalg as L
+    return L.ormqr(input, input2, input3, left, transpose, out=out)
+
+
+def matrix_exp(input):
+    from .. import linalg as L
+    return L.matrix_exp(input)
+
+
+def vander(x, N=None, increasing=False):  # noqa: N803
+    """torch.vander: columns x^(N-1) ... x^0 (or increasing powers) of a 1-D ``x``."""
+    from .. import linalg as L
+    if x.dim() != 1:
+        raise RuntimeError("x must be a one-dimensional tensor.")
+    if N is not None and N < 0:
+        raise RuntimeError("N must be non-negative.")
+    v = L.vander(x, N=N)
+    return v if increasing else v.flip(-1)
+
+
 def _bind() -> None:
     for n in ("matmul", "mm", "bmm", "mv", "dot", "vdot", "inner", "outer", "ger", "addmm",
               "addmv", "addbmm", "baddbmm", "addr", "kron", "cross", "det", "logdet",
-              "slogdet", "inverse", "matrix_power", "pinverse"):
+              "slogdet", "inverse", "matrix_power", "pinverse", "cholesky", "cholesky_solve",
+              "cholesky_inverse", "qr", "svd", "triangular_solve", "lu", "lu_solve", "geqrf",
+              "orgqr", "ormqr", "matrix_exp"):
         setattr(Tensor, n, globals()[n])
     Tensor.addmm_ = lambda self, mat1, mat2, *, beta=1, alpha=1: apply_inplace(
         Addmm, self, mat1, mat2, beta=beta, alpha=alpha)

@@ -343,3 +343,186 @@ OPS = [
            lambda: [Sample((r(3, 4), r(3, 4))), Sample((r(3, 4), r(4)), {"dim": -1}),
                     Sample((r(3, 4), r(3, 1)), {"dim": 0})]),
 ]
+
+
+# --- solvers and factorizations beyond the first set (triangular, Cholesky, LU) --------------
+
+def wt(*shape, dtype=np.float32):
+    """A random matrix whose triangles are well conditioned (n on the diagonal)."""
+    return wc(*shape, dtype=dtype)
+
+
+def _tri_solve(lib, a, b, **k):
+    return lib.linalg.solve_triangular(a, b, **k)
+
+
+def _legacy_tri(lib, b, a, *args, **k):
+    return tuple(lib.triangular_solve(b, a, *args, **k))
+
+
+def _chol_factor(lib, a, upper=False):
+    """torch's own OpInfo does the same: the solver reads one triangle, so the input is made
+    triangular inside the function and the gradient of the other triangle is zero."""
+    return a.triu() if upper else a.tril()
+
+
+def _chol_solve(lib, b, a, upper=False):
+    return lib.cholesky_solve(b, _chol_factor(lib, a, upper), upper)
+
+
+def _chol_inv(lib, a, upper=False):
+    return lib.cholesky_inverse(_chol_factor(lib, a, upper), upper)
+
+
+def _lu_solve(lib, a, b, **k):
+    LU, piv = lib.linalg.lu_factor(a)
+    return lib.linalg.lu_solve(LU, piv, b, **k)
+
+
+def _svd_legacy(lib, a, **k):
+    U, S, V = lib.svd(a, **k)
+    return S, U * U, V * V
+
+
+def _qr_legacy(lib, a, **k):
+    Q, R = lib.qr(a, **k)
+    return Q * Q, R * R, Q @ R
+
+
+def _singular():
+    """Exactly singular, and every step of its elimination is exact in float32."""
+    return np.array([[1, 2, 3], [2, 4, 6], [1, 0, 1]], np.float32)
+
+
+OPS += [
+    OpInfo("linalg.solve_triangular", _tri_solve,
+           lambda: [Sample((wt(3, 3), r(3, 2)), {"upper": True}, name="upper"),
+                    Sample((wt(3, 3), r(3, 2)), {"upper": False}, name="lower"),
+                    Sample((wt(3, 3), r(2, 3)), {"upper": True, "left": False}, name="right"),
+                    Sample((wt(3, 3), r(2, 3)), {"upper": False, "left": False,
+                                                 "unitriangular": True}, name="right_unit"),
+                    Sample((wt(4, 4), r(4, 1)), {"upper": False, "unitriangular": True},
+                           name="unit"),
+                    Sample((wt(2, 1, 3, 3), r(3, 3, 2)), {"upper": True}, name="bcast"),
+                    Sample((wt(3, 3), r(3, 2)), {"upper": True}, noncontig=True,
+                           name="noncontig"),
+                    Sample((wt(20, 20), r(20, 3)), {"upper": False}, name="blocked"),
+                    Sample((wt(3, 3, dtype=np.float64), r(3, 2, dtype=np.float64)),
+                           {"upper": True}, name="f64"),
+                    Sample((wt(3, 3, dtype=np.float64), r(3, 2)), {"upper": True},
+                           grad=False, name="mixed_dtype"),
+                    Sample((r(0, 3, 3), r(0, 3, 2)), {"upper": True}, name="empty")],
+           tol=_DECOMP,
+           errors=lambda: [ErrorSample((r(3, 3), r(3)), {"upper": True}),
+                           ErrorSample((r(3, 4), r(3, 2)), {"upper": True}),
+                           ErrorSample((r(3, 3), r(4, 2)), {"upper": True}),
+                           ErrorSample((r(3, 3), r(2, 4)), {"upper": True, "left": False}),
+                           ErrorSample((ri(3, 3), ri(3, 2)), {"upper": True},
+                                       exc=NotImplementedError),
+                           ErrorSample((r(3, 3), r(3, 2)), exc=TypeError)]),
+    OpInfo("triangular_solve", _legacy_tri,
+           lambda: [Sample((r(3, 2), wt(3, 3))),
+                    Sample((r(3, 2), wt(3, 3), False), name="lower"),
+                    Sample((r(3, 2), wt(3, 3)), {"transpose": True}, name="transpose"),
+                    Sample((r(3, 2), wt(3, 3), False, True, True), name="lower_t_unit"),
+                    Sample((r(2, 3, 2), wt(3, 3)), name="bcast"),
+                    Sample((r(3, 2, dtype=np.float64), wt(3, 3, dtype=np.float64)))],
+           tol=_DECOMP,
+           errors=lambda: [ErrorSample((r(3), r(3, 3))), ErrorSample((r(4, 2), r(3, 3))),
+                           ErrorSample((r(3, 2), r(3, 4))),
+                           ErrorSample((r(3, 2, dtype=np.float64), r(3, 3)))]),
+    OpInfo("triangular_solve_method", lambda lib, b, a: b.triangular_solve(a).solution,
+           lambda: [Sample((r(3, 2), wt(3, 3)))], tol=_DECOMP),
+    OpInfo("cholesky_solve", _chol_solve,
+           lambda: [Sample((r(3, 2), wt(3, 3))),
+                    Sample((r(3, 2), wt(3, 3), True), name="upper"),
+                    Sample((r(2, 3, 2), wt(4, 1, 3, 3)), name="bcast"),
+                    Sample((r(3, 2), wt(3, 3)), noncontig=True, name="noncontig"),
+                    Sample((r(3, 2, dtype=np.float64), wt(3, 3, dtype=np.float64)))],
+           tol=_DECOMP),
+    OpInfo("cholesky_solve_raw", lambda lib, b, a, *k: lib.cholesky_solve(b, a, *k),
+           lambda: [Sample((r(3, 2), np.linalg.cholesky(wt(3, 3) @ wt(3, 3).T)),
+                           name="factor")],
+           tol=_DECOMP, gradcheck=False,  # the full-matrix gradient of torch's formula
+           errors=lambda: [ErrorSample((r(3), r(3, 3))), ErrorSample((r(4, 2), r(3, 3))),
+                           ErrorSample((r(3, 2), r(3, 4))),
+                           ErrorSample((r(3, 2, dtype=np.float64), r(3, 3)))]),
+    OpInfo("cholesky_inverse", _chol_inv,
+           lambda: [Sample((wt(3, 3),)), Sample((wt(3, 3), True), name="upper"),
+                    Sample((wt(2, 4, 4),), name="batched"),
+                    Sample((wt(3, 3, dtype=np.float64),))],
+           tol=_DECOMP,
+           errors=lambda: [ErrorSample((r(3, 4),)), ErrorSample((r(3),))]),
+    OpInfo("cholesky_inverse_singular", lambda lib, a: lib.cholesky_inverse(a),
+           lambda: [], errors=lambda: [
+               ErrorSample((np.zeros((3, 3), np.float32),)),
+               ErrorSample((np.stack([np.eye(2), np.zeros((2, 2))]).astype(np.float32),))]),
+    OpInfo("cholesky_legacy", lambda lib, a, **k: lib.cholesky(_spd(lib, a), **k),
+           lambda: [Sample((r(3, 3),)), Sample((r(2, 3, 3),), {"upper": True})],
+           tol=_DECOMP,
+           errors=lambda: [ErrorSample((r(3),)), ErrorSample((r(2, 3),))]),
+    OpInfo("cholesky_legacy_raw", lambda lib, a: lib.cholesky(a), lambda: [],
+           errors=lambda: [ErrorSample((-np.eye(3, dtype=np.float32),)),
+                           ErrorSample((ri(2, 2),), exc=NotImplementedError)]),
+    OpInfo("qr_legacy", _qr_legacy,
+           lambda: [Sample((r(4, 3),)), Sample((r(2, 3, 3),)),
+                    Sample((r(5, 3),), {"some": False}, grad=False, name="complete")],
+           tol=_DECOMP, errors=lambda: [ErrorSample((r(3),))]),
+    OpInfo("svd_legacy", _svd_legacy,
+           lambda: [Sample((r(4, 3),)), Sample((r(3, 5),)), Sample((r(2, 3, 3),)),
+                    Sample((r(4, 3),), {"some": False}, name="full")],
+           tol=_DECOMP, errors=lambda: [ErrorSample((r(3),))]),
+    OpInfo("svd_legacy_no_uv", lambda lib, a: tuple(lib.svd(a, compute_uv=False)),
+           lambda: [Sample((r(4, 3),)), Sample((r(2, 3, 5),))], tol=_DECOMP),
+    OpInfo("linalg.lu_factor", lambda lib, a: tuple(lib.linalg.lu_factor(a)),
+           lambda: [Sample((r(3, 3),)), Sample((r(2, 4, 4),)), Sample((r(3, 5),), name="wide"),
+                    Sample((r(5, 3),), name="tall"), Sample((r(3, 3),), noncontig=True),
+                    Sample((r(4, 4, dtype=np.float64),)),
+                    # no grad: in the half sweep torch's backward raises (no Half trsm)
+                    Sample((r(0, 3, 3),), grad=False, name="empty")],
+           tol=_DECOMP,
+           errors=lambda: [ErrorSample((np.zeros((3, 3), np.float32),)),
+                           ErrorSample((r(3),)), ErrorSample((ri(3, 3),),
+                                                             exc=NotImplementedError)]),
+    OpInfo("linalg.lu_factor_ex", lambda lib, a, **k: tuple(lib.linalg.lu_factor_ex(a, **k)),
+           lambda: [Sample((r(3, 3),)), Sample((_singular(),), grad=False, name="singular"),
+                    Sample((np.zeros((2, 3, 3), np.float32),), grad=False, name="zeros")],
+           tol=_DECOMP,
+           errors=lambda: [ErrorSample((_singular(),), {"check_errors": True}),
+                           ErrorSample((r(3, 3),), {"pivot": False})]),
+    OpInfo("linalg.lu", lambda lib, a: tuple(lib.linalg.lu(a)),
+           lambda: [Sample((r(3, 3),)), Sample((r(2, 4, 4),)), Sample((r(3, 5),), name="wide"),
+                    Sample((r(5, 3),), name="tall"),
+                    Sample((r(4, 4, dtype=np.float64),))],
+           tol=_DECOMP, errors=lambda: [ErrorSample((r(3),))]),
+    OpInfo("lu_legacy", lambda lib, a, **k: tuple(lib.lu(a, **k)),
+           lambda: [Sample((r(3, 3),)), Sample((r(3, 3),), {"get_infos": True}, name="infos"),
+                    Sample((np.zeros((3, 3), np.float32),), grad=False, name="zeros")],
+           tol=_DECOMP),
+    OpInfo("lu_unpack", lambda lib, a, **k: tuple(lib.lu_unpack(*lib.linalg.lu_factor(a), **k)),
+           lambda: [Sample((r(3, 3),)), Sample((r(3, 5),)), Sample((r(2, 5, 3),)),
+                    Sample((r(3, 3),), {"unpack_data": False}, grad=False, name="no_data"),
+                    Sample((r(3, 3),), {"unpack_pivots": False}, name="no_pivots")],
+           tol=_DECOMP),
+    OpInfo("lu_unpack_errors", lambda lib, a, p: lib.lu_unpack(a, p), lambda: [],
+           errors=lambda: [ErrorSample((r(3, 3), np.array([1, 2, 3]))),
+                           ErrorSample((r(3, 3), np.array([1, 2, 4], np.int32))),
+                           ErrorSample((r(3), np.array([1, 2, 3], np.int32)))]),
+    OpInfo("linalg.lu_solve", _lu_solve,
+           lambda: [Sample((wc(3, 3), r(3, 2))),
+                    Sample((wc(3, 3), r(3, 2)), {"adjoint": True}, name="adjoint"),
+                    Sample((wc(3, 3), r(2, 3)), {"left": False}, name="right"),
+                    Sample((wc(3, 3), r(2, 3)), {"left": False, "adjoint": True},
+                           name="right_adjoint"),
+                    Sample((wc(2, 1, 3, 3), r(4, 3, 2)), name="bcast"),
+                    Sample((wc(3, 3, dtype=np.float64), r(3, 2, dtype=np.float64)))],
+           tol=_DECOMP,
+           errors=lambda: [ErrorSample((wc(3, 3), r(3))), ErrorSample((wc(3, 3), r(4, 2))),
+                           ErrorSample((wc(3, 3), r(4, 2)), {"left": False}),
+                           ErrorSample((wc(3, 3), r(3, 2, dtype=np.float64)))]),
+    OpInfo("linalg.lu_solve_LU", lambda lib, a, b: lib.linalg.lu_solve(
+        a, lib.linalg.lu_factor(a.detach())[1], b),
+           lambda: [Sample((wc(3, 3), r(3, 2)))], tol=_DECOMP),
+    OpInfo("lu_solve_legacy", lambda lib, b, a: lib.lu_solve(b, *lib.linalg.lu_factor(a)),
+           lambda: [Sample((r(3, 2), wc(3, 3)))], tol=_DECOMP),
+]
