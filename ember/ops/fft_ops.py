@@ -444,7 +444,7 @@ def _rounder(dt):
         def sc(v):
             return np.float32(dt.np.type(v))
         return np.float32, rnd, sc
-    return dt.np, (lambda x: x), dt.np.type
+    return dt.np.type, (lambda x: x), dt.np.type
 
 
 def _window(name, window_length, periodic, dtype, layout, device, requires_grad, body):
