@@ -120,3 +120,13 @@ def vec_to_tril_matrix(vec: Tensor, diag: int = 0) -> Tensor:
     flat = ember.zeros(tuple(vec.shape[:-1]) + (n * n,), dtype=vec.dtype, device=vec.device)
     idx = ember.tensor(rows * n + cols).expand(tuple(vec.shape[:-1]) + (len(rows),))
     return flat.scatter(-1, idx, vec).reshape(tuple(vec.shape[:-1]) + (n, n))
+
+
+def _lgamma(x: Tensor) -> Tensor:
+    from ..ops.special import lgamma
+    return lgamma(x)
+
+
+def _digamma(x: Tensor) -> Tensor:
+    from ..ops.special import digamma
+    return digamma(x)
