@@ -17,6 +17,7 @@ from .geometric import Geometric
 from .gumbel import Gumbel
 from .half_normal import HalfNormal
 from .independent import Independent
+from .kl import kl_divergence, register_kl
 from .laplace import Laplace
 from .log_normal import LogNormal
 from .mixture_same_family import MixtureSameFamily
@@ -39,6 +40,6 @@ __all__ = [
     "LogitRelaxedBernoulli", "ExpRelaxedCategorical", "MixtureSameFamily",
     "MultivariateNormal", "Normal", "RelaxedBernoulli", "RelaxedOneHotCategorical",
     "OneHotCategorical", "OneHotCategoricalStraightThrough", "TransformedDistribution",
-    "Uniform", "constraints", "transforms",
+    "Uniform", "constraints", "kl_divergence", "register_kl", "transforms",
 ]
 __all__.extend(transforms.__all__)
