@@ -455,3 +455,62 @@ def test_failed_iterative_pruning_keeps_container_state():
         with pytest.raises(ValueError):
             prune.l1_unstructured(mod, "weight", 28)  # only 27 left unpruned
     _same_state(emod, tmod)
+
+
+def test_norm_orders_torch_rejects_fail_alike():
+    # 'fro' over three dims and 'nuc' are rejected by the norm itself (the message is the
+    # norm's, not pruning's): the same exception type, and the module is left unpruned
+    for n in ("fro", "nuc"):
+        emod, tmod = _pair(_conv)
+        with pytest.raises(Exception) as t_err:
+            tprune.ln_structured(tmod, "weight", 1, n, 0)
+        with pytest.raises(Exception) as e_err:
+            eprune.ln_structured(emod, "weight", 1, n, 0)
+        assert type(e_err.value) is type(t_err.value)
+        assert not eprune.is_pruned(emod)
+        assert [k for k, _ in emod.named_parameters()] == [k for k, _ in tmod.named_parameters()]
+
+
+def _every_other(prune):
+    class EveryOther(prune.BasePruningMethod):
+        PRUNING_TYPE = "unstructured"
+
+        def compute_mask(self, t, default_mask):
+            mask = default_mask.clone()
+            mask.view(-1)[::2] = 0
+            return mask
+
+    return EveryOther
+
+
+def _no_dim(prune):
+    class NoDim(prune.BasePruningMethod):
+        PRUNING_TYPE = "structured"
+
+        def compute_mask(self, t, default_mask):
+            return default_mask
+
+    return NoDim
+
+
+def test_user_defined_methods():
+    emod, tmod = _pair(_linear)
+    for mod, prune in ((tmod, tprune), (emod, eprune)):
+        method = _every_other(prune).apply(mod, "weight")
+        assert method._tensor_name == "weight"
+        _every_other(prune).apply(mod, "weight")  # again, on the surviving entries
+        prune.L1Unstructured.apply(mod, "weight", amount=2)
+    _same_state(emod, tmod)
+    for mod, prune in ((tmod, tprune), (emod, eprune)):
+        with pytest.raises(AttributeError, match="need to have the attribute `dim`"):
+            _no_dim(prune).apply(mod, "weight")
+
+
+def test_apply_returns_method_objects():
+    emod, _ = _pair(_linear)
+    m = eprune.LnStructured.apply(emod, "weight", amount=0.4, n=2, dim=0)
+    assert isinstance(m, eprune.LnStructured) and (m.amount, m.n, m.dim) == (0.4, 2, 0)
+    c = eprune.RandomStructured.apply(emod, "weight", amount=1, dim=1)
+    assert isinstance(c, eprune.PruningContainer)
+    assert [type(x) for x in c] == [eprune.LnStructured, eprune.RandomStructured]
+    assert list(emod._forward_pre_hooks.values()) == [c]
