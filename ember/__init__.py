@@ -50,7 +50,9 @@ from .ops.pooling import (
 )
 from .ops.vision import pixel_shuffle, pixel_unshuffle, channel_shuffle
 from .ops.sparse import embedding
+from .ops.special import *
 from . import linalg, nn, optim
+from . import special
 from . import utils
 from . import autograd, cuda, backends
 from . import profiler

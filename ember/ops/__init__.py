@@ -29,5 +29,6 @@ from . import (  # noqa: F401
     rnn,
     shape,
     sparse,
+    special,
     vision,
 )
