@@ -9,7 +9,7 @@ mismatch statistics print the same numbers:
   float16/bfloat16 multiply with ``rtol`` kept in float32 then round, but add ``atol``
   rounded to the half type first (torch's CPU scalar paths differ between mul and add);
 - integer and bool tensors are compared in the default float dtype (no integer wrap);
-- the message's relative difference of integer tensors is float32 (true division),
+- the message's relative difference of integer tensors is in the default float dtype,
   and the greatest difference is the first of equal maxima (NaN first), as ``torch.max``.
 
 Complex magnitudes are rounded from a wider ``hypot`` (``_abs``), as torch's SIMD
@@ -166,8 +166,9 @@ def make_tensor_mismatch_msg(actual: Tensor, expected: Tensor, matches: np.ndarr
         abs_diff = _abs(a - e)
         abs_diff[m] = 0
         abs_e = _abs(e)
-        if exact:  # true division of integers is float32 (the default dtype)
-            rel_diff = abs_diff.astype(np.float32) / abs_e.astype(np.float32)
+        if exact:  # true division of integers gives the default float dtype
+            real = _dt.get_default_dtype().np
+            rel_diff = abs_diff.astype(real) / abs_e.astype(real)
         else:
             rel_diff = abs_diff / abs_e
     rel_diff[m] = 0
@@ -197,8 +198,6 @@ def _abs(x: np.ndarray) -> np.ndarray:
         re, im = x.real.astype(_WIDE), x.imag.astype(_WIDE)
         return np.sqrt(re * re + im * im).astype(np.float64)
     return np.abs(x)
-
-
 
 
 def _isclose(a: np.ndarray, e: np.ndarray, rtol: float, atol: float,

@@ -367,3 +367,19 @@ def test_assert_allclose_deprecated():
             assert any(issubclass(x.category, FutureWarning) for x in w)
             res.append(None if out is None else (out[0], _norm(out[1])))
         assert res[1] == res[0], kwargs
+
+
+@pytest.mark.parametrize("default", ["float64", "float16"])
+def test_default_dtype_drives_integer_comparison(default):
+    """Integer values are compared, and their relative difference printed, in the default
+    float dtype."""
+    prev_t, prev_e = torch.get_default_dtype(), ember.get_default_dtype()
+    torch.set_default_dtype(getattr(torch, default))
+    ember.set_default_dtype(getattr(ember, default))
+    try:
+        _check(TENSOR_CASES["int64"])
+        _check(TENSOR_CASES["int64"], rtol=0.1, atol=1)
+        _check(_pair([1000, 2047], [1001, 2049], "int32"), rtol=0.0, atol=1.0)
+    finally:
+        torch.set_default_dtype(prev_t)
+        ember.set_default_dtype(prev_e)
