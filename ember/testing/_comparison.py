@@ -599,9 +599,8 @@ def assert_allclose(actual: Any, expected: Any, rtol: float | None = None,
     and looser default tolerances (float16 ``1e-3/1e-3``, float32 ``1e-4/1e-5``, float64
     ``1e-5/1e-8``)."""
     warnings.warn(
-        "`torch.testing.assert_allclose()` is deprecated since 1.12 and will be removed in a "
-        "future release. Please use `torch.testing.assert_close()` instead. You can find "
-        "detailed upgrade instructions in https://github.com/pytorch/pytorch/issues/61844.",
+        "`ember.testing.assert_allclose()` is deprecated (as torch's is since 1.12) and will be "
+        "removed in a future release. Please use `ember.testing.assert_close()` instead.",
         FutureWarning, stacklevel=2)
     from ..ops.creation import tensor
     if not isinstance(actual, Tensor):

@@ -36,8 +36,8 @@ def _modify_low_high(low, high, *, dtype, lowest_inclusive, highest_exclusive, d
         raise ValueError(f"`low` and `high` cannot be NaN, but got {low=} and {high=}")
     if low == high and dtype in _FLOATING_OR_COMPLEX_TYPES:
         warnings.warn(
-            "Passing `low==high` to `torch.testing.make_tensor` for floating or complex types "
-            "is deprecated since 2.1 and will be removed in 2.3. Use `torch.full(...)` instead.",
+            "Passing `low==high` to `ember.testing.make_tensor` for floating or complex types "
+            "is deprecated since 2.1 and will be removed in 2.3. Use `ember.full(...)` instead.",
             FutureWarning, stacklevel=3)
     elif low >= high:
         raise ValueError(f"`low` must be less than `high`, but got {low} >= {high}")
