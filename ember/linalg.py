@@ -30,6 +30,9 @@ __all__ = [
     "LinAlgError", "norm", "vector_norm", "matrix_norm", "inv", "inv_ex", "det", "slogdet",
     "solve", "cholesky", "cholesky_ex", "qr", "svd", "svdvals", "eigh", "eigvalsh", "pinv",
     "matrix_rank", "matrix_power", "cross", "vecdot", "multi_dot", "matmul", "diagonal",
+    "solve_triangular", "lu_factor", "lu_factor_ex", "lu", "lu_solve", "lstsq", "eig",
+    "eigvals", "cond", "matrix_exp", "tensorinv", "tensorsolve", "vander", "solve_ex",
+    "householder_product",
 ]
 
 
@@ -140,7 +143,7 @@ class Inv(Op):
 
     def backward(self, g):
         (out,) = self._unpack()
-        t = out.mT
+        t = out.mH
         return (-(matmul(matmul(t, g), t)),)
 
 
@@ -166,8 +169,8 @@ class Det(Op):
 
     def backward(self, g):
         a, out = self._unpack()
-        c = (g * out).reshape(*g.shape, 1, 1)
-        return (c * inv(a).mT,)
+        c = (g * out.conj()).reshape(*g.shape, 1, 1)
+        return (c * inv(a).mH,)
 
 
 def det(A, *, out=None):
@@ -215,8 +218,8 @@ class Solve(Op):
 
     def backward(self, g):
         a, x = self._unpack()
-        gb = _solve(a.mT, g)
-        ga = -matmul(gb, x.mT) if self.next_functions[0][0] is not None else None
+        gb = _solve(a.mH, g)
+        ga = -matmul(gb, x.mH) if self.next_functions[0][0] is not None else None
         return ga, gb
 
 
@@ -1184,3 +1187,478 @@ def lu_solve(LU, pivots, B, *, left=True, adjoint=False, out=None):  # noqa: N80
     # A^H = U^H L^H P^T:  X = P L^{-H} U^{-H} B
     y = _solve_tri(U, B, True, adjoint=True)
     return _out(matmul(P, _solve_tri(L, y, False, unit=True, adjoint=True)), out)
+
+
+# --- lstsq ----------------------------------------------------------------------------------
+
+_LSTSQ_DRIVERS = ("gels", "gelsy", "gelsd", "gelss")
+
+
+def _pinv_vjp(A, P, G):
+    """Vector-Jacobian product of A -> pinv(A) = P for the gradient G of P (the derivative
+    of the pseudo-inverse at constant rank, Golub & Pereyra)."""
+    m, n = A.shape[-2:]
+    Ph = P.mH
+    Gh = G.mH
+    left = _eye(m, A) - matmul(A, P)   # I - A P   (m x m)
+    right = _eye(n, A) - matmul(P, A)  # I - P A   (n x n)
+    return (-matmul(matmul(Ph, G), Ph) + matmul(matmul(left, Gh), matmul(P, Ph))
+            + matmul(matmul(Ph, P), matmul(Gh, right)))
+
+
+class Lstsq(Op):
+    num_outputs = 2  # the registry does not set it for multi-output ops
+    name = "linalg_lstsq"
+    _bw_name = "LinalgLstsqBackward0"
+    save = (0, 1)
+
+    def forward(self, a, b, rcond, driver, extras):
+        """(solution, residuals); the rank and singular values go to the ``extras`` list."""
+        m, n = a.shape[-2:]
+        u, s, vh = np.linalg.svd(a, full_matrices=False)
+        s = s.astype(a.dtype, copy=False)
+        if driver == "gels":
+            keep = np.ones(s.shape, bool)
+        else:
+            smax = s.max(-1, keepdims=True) if s.shape[-1] else s[..., :1]
+            keep = s > rcond * smax
+        sinv = np.where(keep, 1 / np.where(keep, s, 1), 0).astype(a.dtype)
+        uhb = np.conj(np.swapaxes(u, -1, -2)) @ b
+        x = np.conj(np.swapaxes(vh, -1, -2)) @ (sinv[..., :, None] * uhb)
+        rank = keep.sum(-1).astype(np.int64)
+        extras[:] = [rank, s]
+        full = driver == "gels" or bool(np.all(rank == n))
+        if m > n and full and driver != "gelsy":
+            r = a @ x - b
+            res = np.sum((r * np.conj(r)).real, axis=-2).astype(s.dtype)
+        else:
+            res = np.zeros((0,), s.dtype)
+        self.has_res = res.ndim > 1 or res.shape != (0,)
+        return x, res
+
+    def backward(self, gX, gR):
+        A, B = self._unpack()
+        nf = self.next_functions
+        P = pinv(A)
+        X = matmul(P, B)
+        gA = gB = None
+        if nf[0][0] is not None:
+            gA = _pinv_vjp(A, P, matmul(gX, B.mH))
+        if nf[1][0] is not None:
+            gB = matmul(P.mH, gX)
+        if self.has_res:
+            # residuals_j = ||A x_j - b_j||^2, stationary in x_j at the solution
+            rg = (matmul(A, X) - B) * _unsq(gR, -2) * 2
+            if nf[0][0] is not None:
+                gA = gA + matmul(rg, X.mH)
+            if nf[1][0] is not None:
+                gB = gB - rg
+        return gA, gB
+
+
+def lstsq(A, B, rcond=None, *, driver=None):
+    """Least-squares solution of A X = B: (solution, residuals, rank, singular_values) as
+    torch's CPU drivers report them (default 'gelsy'): residuals for m > n and full rank
+    (not with gelsy), rank except with gels, singular values with gelsd/gelss only.
+    Rank-deficient problems get the minimum-norm solution (SVD with cut-off ``rcond``)."""
+    name = "torch.linalg.lstsq"
+    if A.dim() < 2:
+        raise RuntimeError(f"{name}: input must have at least 2 dimensions.")
+    if B.dim() < 1:
+        raise RuntimeError(f"{name}: other must have at least 1 dimension.")
+    if A._dtype is not B._dtype:
+        raise RuntimeError(f"{name}: Expected input and other to have the same dtype, but got "
+                           f"input's dtype {_type_name(A._dtype)} and other's dtype "
+                           f"{_type_name(B._dtype)}")
+    if A._data.dtype.kind not in "fc" or A._data.dtype in _LOW:
+        raise RuntimeError("This function doesn't handle types other than float and double")
+    vec = B.dim() == A.dim() - 1
+    Bm = _unsq(B, -1) if vec else B
+    if Bm.shape[-2] != A.shape[-2]:
+        raise RuntimeError(f"{name}: input.size(-2) should match other.size(-2)")
+    if driver is None:
+        driver = "gelsy"
+    if driver not in _LSTSQ_DRIVERS:
+        raise RuntimeError(f"{name}: parameter `driver` should be one of (gels, gelsy, gelsd, "
+                           "gelss)")
+    m, n = A.shape[-2:]
+    real = np.finfo(A._data.dtype).dtype
+    if rcond is None:
+        rcond = float(np.finfo(real).eps) * max(m, n)
+    elif rcond < 0:
+        rcond = float(np.finfo(real).eps)
+    A2, Bm = _bcast_batch(A, Bm)
+    extras: list = []
+    X, res = apply(Lstsq, A2, Bm, rcond=rcond, driver=driver, extras=extras)
+    rank, sv = (_const(e, A) for e in extras)
+    if vec:
+        X = X.reshape(*X.shape[:-1])
+    if driver == "gels":
+        rank = _const(np.zeros((0,), np.int64), A)
+    if driver not in ("gelsd", "gelss"):
+        sv = _const(np.zeros((0,), real), A)
+    return _rt("linalg_lstsq", ("solution", "residuals", "rank", "singular_values"))(
+        X, res, rank, sv)
+
+
+# --- eig / eigvals --------------------------------------------------------------------------
+
+def _complex_of(dt: np.dtype) -> np.dtype:
+    return np.result_type(dt, np.complex64)
+
+
+class Eig(Op):
+    num_outputs = 2  # the registry does not set it for multi-output ops
+    name = "linalg_eig"
+    _bw_name = "LinalgEigBackward0"
+
+    def forward(self, a):
+        ct = _complex_of(a.dtype)
+        self.real_in = a.dtype.kind != "c"
+        if a.size == 0:
+            return np.zeros(a.shape[:-1], ct), np.zeros(a.shape, ct)
+        w, v = _lapack("linalg.eig", np.linalg.eig, a, msg=(
+            "linalg.eig: The algorithm failed to converge because the input matrix is "
+            "ill-conditioned or has too many repeated eigenvalues."))
+        return w.astype(ct), v.astype(ct)
+
+    def backward(self, gL, gV):
+        L, V = self._unpack()
+        n = L.shape[-1]
+        Vh = V.mH
+        # gA = V^{-H} (diag(gL) + (V^H gV - V^H V Re(diag(V^H gV))) / conj(E)) V^H,
+        # E_ij = L_j - L_i: eigenvectors are of unit norm with a free phase, so the
+        # diagonal of V^H gV is projected out (torch's convention)
+        VhgV = matmul(Vh, gV)
+        d = _diag(VhgV).real
+        M = VhgV - matmul(matmul(Vh, V), _diag_embed(d.to(V.dtype)))
+        Lc = L.conj()
+        E = _unsq(Lc, -2) - _unsq(Lc, -1)
+        E = E + _eye(n, E)
+        off = _const(1 - np.eye(n), E).to(E.dtype)
+        M = M * off / E + _diag_embed(gL)
+        gA = solve(Vh, matmul(M, Vh))
+        return (gA.real if self.real_in else gA,)
+
+
+def _check_eig(name, A):
+    if A.dim() < 2:
+        raise RuntimeError(f"{name}: The input tensor A must have at least 2 dimensions.")
+    _check_square(name, A)
+    dt = A._data.dtype
+    if dt.kind not in "fc":
+        raise RuntimeError(f"Unknown Complex ScalarType for {_type_name(A._dtype)}")
+    if dt in _LOW:
+        _not_impl("linalg_eig_out_cpu", A._data)
+
+
+def eig(A, *, out=None):
+    """Eigenvalues and unit-norm eigenvectors of a general square matrix (complex results,
+    LAPACK geev's order and phase convention)."""
+    _check_eig("linalg.eig", A)
+    L, V = apply(Eig, A)
+    _save_outputs((L, V))
+    return _rt("linalg_eig", ("eigenvalues", "eigenvectors"))(L, V)
+
+
+def eigvals(A, *, out=None):
+    """Eigenvalues of a general square matrix (complex)."""
+    _check_eig("linalg.eigvals", A)
+    if _needs_grad(A):
+        return _out(eig(A).eigenvalues, out)
+    a = A._data
+    ct = _complex_of(a.dtype)
+    w = np.zeros(a.shape[:-1], ct) if a.size == 0 else _lapack(
+        "linalg.eigvals", np.linalg.eigvals, a).astype(ct)
+    return _out(_const(w, A), out)
+
+
+# --- cond -----------------------------------------------------------------------------------
+
+_COND_ORDS = (None, 2, -2, "fro", "nuc", 1, -1, math.inf, -math.inf)
+
+
+def cond(A, p=None, *, out=None):
+    """Condition number: the ratio of extreme singular values (p None, 2, -2), else
+    norm(A, p) * norm(inv(A), p) (square A; inf where A is singular)."""
+    if A.dim() < 2:
+        raise RuntimeError("linalg.cond: The input tensor must have at least 2 dimensions.")
+    if p not in _COND_ORDS:
+        raise RuntimeError(f"linalg.cond got an invalid norm type: {p}")
+    if p in (None, 2, -2):
+        S = svdvals(A)
+        if S.shape[-1] == 0:
+            return _out(_const(np.zeros(S.shape[:-1], S._data.dtype), A), out)
+        r = S[..., 0] / S[..., -1] if p != -2 else S[..., -1] / S[..., 0]
+        return _out(r, out)
+    if A.shape[-1] != A.shape[-2]:
+        raise RuntimeError(f"linalg.cond(ord={p}): A must be batches of square matrices, but "
+                           f"they are {A.shape[-2]} by {A.shape[-1]} matrices")
+    real = np.finfo(A._data.dtype).dtype if A._data.dtype.kind in "fc" else A._data.dtype
+    if A._data.size == 0:
+        return _out(_const(np.zeros(A.shape[:-2], real), A), out)
+    _check_float("linalg.inv", A)
+    singular = _getrf(A._data)[2] > 0  # exactly singular, as torch's inv_ex info
+    if np.any(singular):
+        safe = A._data.copy()
+        eye = np.eye(A.shape[-1], dtype=safe.dtype)
+        safe[singular] = eye
+        Ai = _const(np.linalg.inv(safe), A)
+    else:
+        Ai = inv(A)
+    r = matrix_norm(A, p) * matrix_norm(Ai, p)
+    if np.any(singular):
+        r = r + _const(np.where(singular, np.inf, 0).astype(r._data.dtype), r)
+    return _out(r, out)
+
+
+# --- matrix_exp -----------------------------------------------------------------------------
+
+# Pade(13) coefficients and the 1-norm bound below which no scaling is needed (Higham 2005)
+_PADE13 = (64764752532480000., 32382376266240000., 7771770303897600., 1187353796428800.,
+           129060195264000., 10559470521600., 670442572800., 33522128640., 1323241920.,
+           40840800., 960960., 16380., 182., 1.)
+_THETA13 = 5.371920351148152
+
+
+def _expm(a: np.ndarray) -> np.ndarray:
+    """exp of (a batch of) square matrices: scaling and squaring with Pade(13); every
+    matrix is scaled by its own power of two."""
+    n = a.shape[-1]
+    low = a.dtype in _LOW
+    x = a.astype(np.float32) if low else a
+    if x.size == 0:
+        return x.astype(a.dtype)
+    norm1 = np.abs(x).sum(-2).max(-1)
+    with np.errstate(divide="ignore"):
+        s = np.maximum(0, np.ceil(np.log2(norm1 / _THETA13))).astype(np.int64)
+    s = np.where(np.isfinite(norm1), s, 0)
+    xs = x / (2.0 ** s)[..., None, None].astype(x.real.dtype)
+    b = _PADE13
+    eye = np.eye(n, dtype=x.dtype)
+    x2 = xs @ xs
+    x4 = x2 @ x2
+    x6 = x4 @ x2
+    u = xs @ (x6 @ (b[13] * x6 + b[11] * x4 + b[9] * x2)
+              + b[7] * x6 + b[5] * x4 + b[3] * x2 + b[1] * eye)
+    v = x6 @ (b[12] * x6 + b[10] * x4 + b[8] * x2) + b[6] * x6 + b[4] * x4 + b[2] * x2 \
+        + b[0] * eye
+    r = np.linalg.solve(v - u, v + u)
+    for k in range(int(s.max()) if s.size else 0):
+        sq = (s > k)[..., None, None]
+        r = np.where(sq, r @ r, r)
+    return r.astype(a.dtype)
+
+
+class MatrixExp(Op):
+    name = "linalg_matrix_exp"
+    _bw_name = "LinalgMatrixExpBackward0"
+    save = (0,)
+
+    def forward(self, a):
+        return _expm(a)
+
+    def backward(self, g):
+        # the Frechet derivative's adjoint: exp([[A^H, G], [0, A^H]]) holds it top-right
+        from .ops.indexing import cat
+        (A,) = self._unpack()
+        n = A.shape[-1]
+        Ah = A.mH
+        z = _const(np.zeros(tuple(A.shape), A._data.dtype), A)
+        big = cat([cat([Ah, g], -1), cat([z, Ah], -1)], -2)
+        return (apply(MatrixExp, big).narrow(-2, 0, n).narrow(-1, n, n),)
+
+
+def matrix_exp(A):
+    """The matrix exponential of (a batch of) square matrices."""
+    name = "linalg.matrix_exp"
+    if A.dim() < 2:
+        raise RuntimeError(f"{name}: The input tensor A must have at least 2 dimensions.")
+    _check_square(name, A)
+    if A._data.dtype.kind not in "fc":
+        raise RuntimeError(f"{name}: Expected a floating point or complex tensor as input. "
+                           f"Got {_type_name(A._dtype)}")
+    return apply(MatrixExp, A)
+
+
+# --- tensorinv / tensorsolve / vander -------------------------------------------------------
+
+def tensorinv(A, ind=2, *, out=None):
+    """The inverse of A for tensordot over its first ``ind`` dimensions."""
+    if ind <= 0:
+        raise RuntimeError(f"Expected a strictly positive integer for 'ind', but got {ind}")
+    front, back = list(A.shape[:ind]), list(A.shape[ind:])
+    pf, pb = math.prod(front), math.prod(back)
+    if pf != pb:
+        raise RuntimeError(f"Expected self to satisfy the requirement prod(self.shape[ind:]) == "
+                           f"prod(self.shape[:ind]), but got {pb} != {pf}")
+    return _out(inv(A.reshape(pf, pb)).reshape(*back, *front), out)
+
+
+def tensorsolve(A, B, dims=None, *, out=None):
+    """X with tensordot(A, X, X.ndim) = B; ``dims`` of A are moved to the end first."""
+    if dims is not None:
+        nd = A.dim()
+        dd = [_wrap_dim(d, nd) for d in dims]
+        A = A.permute(*([i for i in range(nd) if i not in dd] + dd))
+    rest = list(A.shape[B.dim():])
+    pb, pr = math.prod(B.shape), math.prod(rest)
+    if pb != pr:
+        raise RuntimeError(f"Expected self to satisfy the requirement prod(self.shape[other.ndim"
+                           f":]) == prod(self.shape[:other.ndim]), but got {pr} != {pb}")
+    return _out(solve(A.reshape(pb, pr), B.reshape(pb)).reshape(*rest), out)
+
+
+def vander(x, *, N=None):  # noqa: N803
+    """Vandermonde matrix of the last dimension of x: columns x^0, x^1, ..., x^(N-1)."""
+    if x._dtype is _dt.bool:
+        raise RuntimeError("linalg.vander supports floating point, complex, and integer "
+                           "tensors, but got Bool")
+    if x.dim() == 0:
+        raise RuntimeError("N must be greater than 1.")
+    n = x.shape[-1] if N is None else N
+    if n <= 1:
+        raise RuntimeError("N must be greater than 1.")
+    from .ops.indexing import cat
+    from .ops.reduction import cumprod
+    ones = _const(np.ones(tuple(x.shape) + (1,), x._data.dtype), x)
+    rep = _unsq(x, -1).expand(*x.shape, n - 1)
+    return cumprod(cat([ones, rep], -1), -1)
+
+
+# --- solve_ex ---------------------------------------------------------------------------------
+
+def solve_ex(A, B, *, left=True, check_errors=False, out=None):
+    """(result, info) of linalg.solve; info > 0 marks an exactly singular A (the result then
+    holds inf/nan rather than raising, unless ``check_errors``)."""
+    _check_float("linalg.solve", A)
+    _check_square("linalg.solve", A)
+    info = _getrf(A._data)[2]
+    if not (info > 0).any():
+        X = solve(A, B, left=left)
+    elif check_errors:
+        X = solve(A, B, left=left)  # raises the singular-matrix error
+    else:
+        LU, piv, _ = lu_factor_ex(A)
+        vec = B.dim() == 1 or (B.dim() == A.dim() - 1 and tuple(B.shape) == tuple(A.shape[:-1]))
+        Bm = _unsq(B, -1) if vec else B
+        X = lu_solve(LU, piv, Bm if left else Bm.mT, left=True, adjoint=False)
+        X = X if left else X.mT
+        if vec:
+            X = X.reshape(*X.shape[:-1])
+    res = _rt("linalg_solve_ex", ("result", "info"))(X, _const(info, A))
+    return res if out is None else _rt("linalg_solve_ex", ("result", "info"))(
+        _out(res[0], out[0]), _out(res[1], out[1]))
+
+
+# --- Householder: geqrf / householder_product (orgqr) / ormqr ---------------------------------
+
+class Geqrf(Op):
+    num_outputs = 2  # the registry does not set it for multi-output ops
+    name = "geqrf"
+    _bw_name = "GeqrfBackward0"
+
+    def forward(self, a):
+        m, n = a.shape[-2:]
+        if a.size == 0:
+            return a.copy(), np.zeros(a.shape[:-2] + (min(m, n),), a.dtype)
+        h, tau = np.linalg.qr(a, mode="raw")  # LAPACK geqrf; h is the transposed layout
+        return np.ascontiguousarray(np.swapaxes(h, -1, -2)).astype(a.dtype), tau.astype(a.dtype)
+
+    def backward(self, *grads):
+        raise NotImplementedError("the derivative for 'geqrf' is not implemented.")
+
+
+def geqrf(input, *, out=None):  # noqa: A002
+    """LAPACK geqrf: the QR factorization packed as (a, tau): R on and above the diagonal of
+    ``a``, the Householder vectors below it (see householder_product)."""
+    if input.dim() < 2:
+        raise RuntimeError("torch.geqrf: input must have at least 2 dimensions.")
+    _lowp_kernel("geqrf_cpu", input)
+    a, tau = apply(Geqrf, input)
+    res = _rt("geqrf", ("a", "tau"))(a, tau)
+    return res if out is None else _rt("geqrf", ("a", "tau"))(_out(a, out[0]), _out(tau, out[1]))
+
+
+def _reflector(A, i):
+    """v_i = (0, ..., 0, 1, A[i+1:, i]) as (..., m, 1), differentiable in A."""
+    m = A.shape[-2]
+    below = (np.arange(m) > i).astype(A._data.dtype)[:, None]
+    e = (np.arange(m) == i).astype(A._data.dtype)[:, None]
+    return A.narrow(-1, i, 1) * _const(below, A) + _const(e, A)
+
+
+def _tau(tau, i):
+    return _unsq(tau.narrow(-1, i, 1), -1)  # (..., 1, 1)
+
+
+def _apply_reflector(C, v, t, left, conj_t):
+    """H C (left) or C H with H = I - t v v^H (t conjugated when ``conj_t``: H^H)."""
+    if conj_t:
+        t = t.conj()
+    if left:
+        return C - t * matmul(v, matmul(v.mH, C))
+    return C - t * matmul(matmul(C, v), v.mH)
+
+
+def householder_product(A, tau, *, out=None):
+    """The first n columns of H_1 ... H_k, H_i = I - tau_i v_i v_i^H with v_i from the i-th
+    column of A below the diagonal (LAPACK orgqr); differentiable in A and tau."""
+    name = "torch.linalg.householder_product"
+    if A.dim() < 2:
+        raise RuntimeError(f"{name}: input must have at least 2 dimensions.")
+    m, n = A.shape[-2:]
+    if m < n:
+        raise RuntimeError(f"{name}: input.shape[-2] must be greater than or equal to "
+                           "input.shape[-1]")
+    if n < tau.shape[-1] if tau.dim() else False:
+        raise RuntimeError(f"{name}: input.shape[-1] must be greater than or equal to "
+                           "tau.shape[-1]")
+    if tau.dim() != A.dim() - 1:
+        raise RuntimeError(f"{name}: Expected tau to have one dimension less than input, but "
+                           f"got tau.ndim equal to {tau.dim()} and input.ndim is equal to "
+                           f"{A.dim()}")
+    if tuple(tau.shape[:-1]) != tuple(A.shape[:-2]):
+        raise RuntimeError(f"{name}: Expected batch dimensions of tau to be equal to "
+                           f"input.shape[:-2], but got {list(tau.shape[:-1])}")
+    if tau._dtype is not A._dtype:
+        raise RuntimeError(f"{name}: tau dtype {_type_name(tau._dtype)} does not match input "
+                           f"dtype {_type_name(A._dtype)}")
+    _lowp_kernel("orgqr_cpu", A)
+    Q = _const(np.broadcast_to(np.eye(m, n, dtype=A._data.dtype), tuple(A.shape)).copy(), A)
+    for i in range(tau.shape[-1] - 1, -1, -1):
+        Q = _apply_reflector(Q, _reflector(A, i), _tau(tau, i), True, False)
+    return _out(Q, out)
+
+
+def ormqr(input, tau, other, left=True, transpose=False, *, out=None):  # noqa: A002
+    """op(Q) C (``left``) or C op(Q), Q = H_1 ... H_k from geqrf's (input, tau), op(Q) = Q^H
+    when ``transpose``; differentiable in all three."""
+    name = "torch.ormqr"
+    if input.dim() < 2:
+        raise RuntimeError(f"{name}: input must have at least 2 dimensions.")
+    if other.dim() < 2:
+        raise RuntimeError(f"{name}: other must have at least 2 dimensions.")
+    side = -2 if left else -1
+    k = tau.shape[-1] if tau.dim() else 0
+    if k != min(other.shape[side], input.shape[-1]):
+        raise RuntimeError(f"{name}: tau.shape[-1] must be equal to min(other.shape[{side}], "
+                           "input.shape[-1])")
+    if other.shape[side] != input.shape[-2]:
+        raise RuntimeError(f"{name}: other.shape[{side}] must be equal to input.shape[-2]")
+    if tau.dim() != input.dim() - 1:
+        raise RuntimeError(f"{name}: Expected tau to have one dimension less than input, but "
+                           f"got tau.ndim equal to {tau.dim()} and input.ndim is equal to "
+                           f"{input.dim()}")
+    for t, w in ((tau, "tau"), (other, "other")):
+        if t._dtype is not input._dtype:
+            raise RuntimeError(f"{name}: Expected input and {w} to have the same dtype, but "
+                               f"input has dtype {_type_name(input._dtype)} and {w} has dtype "
+                               f"{_type_name(t._dtype)}")
+    _lowp_kernel("ormqr_cpu", input)
+    # Q C = H_1 (... (H_k C)); Q^H C = H_k^H (... (H_1^H C)); C Q = ((C H_1) ...) H_k
+    order = range(k - 1, -1, -1) if left != transpose else range(k)
+    C = other
+    for i in order:
+        C = _apply_reflector(C, _reflector(input, i), _tau(tau, i), left, transpose)
+    return _out(C, out)

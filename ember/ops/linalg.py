@@ -871,9 +871,15 @@ def vander(x, N=None, increasing=False):  # noqa: N803
     from .. import linalg as L
     if x.dim() != 1:
         raise RuntimeError("x must be a one-dimensional tensor.")
-    if N is not None and N < 0:
+    n = x.shape[0] if N is None else N
+    if n < 0:
         raise RuntimeError("N must be non-negative.")
-    v = L.vander(x, N=N)
+    if not (x._dtype.is_floating_point or x._dtype.is_complex):
+        x = x.to(_dt.int64)  # torch promotes integers and bools to long
+    if n <= 1:  # x^0 only, or no column
+        v = Tensor._make(np.ones((x.shape[0], n), x._data.dtype), x._device)
+    else:
+        v = L.vander(x, N=n)
     return v if increasing else v.flip(-1)
 
 
