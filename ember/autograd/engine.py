@@ -11,7 +11,17 @@ from __future__ import annotations
 import heapq
 
 from .grad_mode import _Mode
-from .graph import AccumulateGrad, Node
+from .graph import AccumulateGrad, DeferredSaved, Node
+
+# one flag per running graph task: True for a backward() without ``inputs`` (the only
+# kind a reentrant checkpoint can run in); see ``is_checkpoint_valid``
+_task_valid: list = []
+
+
+def is_checkpoint_valid() -> bool:
+    """False while the innermost running backward pass is an ``autograd.grad`` or a
+    ``backward(inputs=...)`` (torch's ``torch.autograd._is_checkpoint_valid``)."""
+    return _task_valid[-1] if _task_valid else True
 
 
 class _Anomaly:
@@ -170,6 +180,7 @@ def run_backward(tensors, grad_tensors, retain_graph, create_graph, inputs=None,
     heapq.heapify(heap)
     prev_mode = _Mode.grad_enabled
     _Mode.grad_enabled = create_graph
+    _task_valid.append(accumulate and inputs is None)
     try:
         while heap:
             _, _, node = heapq.heappop(heap)
@@ -213,6 +224,7 @@ def run_backward(tensors, grad_tensors, retain_graph, create_graph, inputs=None,
                 if d == 0:
                     heapq.heappush(heap, (-nxt._seq, id(nxt), nxt))
     finally:
+        _task_valid.pop()
         _Mode.grad_enabled = prev_mode
 
     if accumulate and inputs is not None:
@@ -234,6 +246,11 @@ def _run_node(node: Node, grads, retain_graph):
         grads = node._materialize(grads)
     if n_out == 1 and grads[0] is None:
         return (None,) * len(node.next_functions)
+    deferred = node._saved
+    if deferred.__class__ is DeferredSaved:  # NOTE [deferred saved state]
+        DeferredSaved.materialize(node)
+    else:
+        deferred = None
     out = node.backward(*grads)
     if not isinstance(out, tuple):
         out = (out,)
@@ -246,6 +263,9 @@ def _run_node(node: Node, grads, retain_graph):
                 out = tuple(res)
     if not retain_graph:
         node._free()
+    elif deferred is not None:  # recompute again on the next backward
+        node._saved = deferred
+        node._release()
     return out
 
 

@@ -24,6 +24,33 @@ FREED_MSG = (
     "calling backward.")
 
 
+class DeferredSaved:
+    """A node's saved state that will be recomputed on demand (activation checkpointing).
+
+    NOTE [deferred saved state]
+    ``ember.utils.checkpoint`` runs a region with the graph recorded, then replaces each
+    region node's ``_saved`` with one of these (and drops the node's op buffers with
+    ``_release``), so no activation of the region stays alive.  Before such a node's
+    saved state is used (the engine running it, or ``_unpack``), ``materialize`` asks
+    the region's frame to re-run the region and copy the recomputed node's saved state
+    and buffers into it.  With ``retain_graph=True`` the engine puts the marker back
+    after the node ran, so a second backward recomputes again."""
+
+    __slots__ = ("frame", "index")
+
+    def __init__(self, frame, index: int) -> None:
+        self.frame = frame
+        self.index = index
+
+    @staticmethod
+    def materialize(node) -> None:
+        # a recomputed state may itself be deferred (a checkpoint nested in a checkpoint)
+        saved = node._saved
+        while saved.__class__ is DeferredSaved:
+            saved.frame.restore(node, saved.index)
+            saved = node._saved
+
+
 class VersionCounter:
     __slots__ = ("v",)
 
@@ -82,6 +109,9 @@ class Node:
     # --- saved tensors ----------------------------------------------------------------
     def _unpack(self):
         saved = self._saved
+        if saved.__class__ is DeferredSaved:
+            DeferredSaved.materialize(self)
+            saved = self._saved
         if saved is False:
             raise RuntimeError(FREED_MSG)
         if saved is None:
