@@ -216,3 +216,28 @@ def test_grad_of_functional_call_matches_module_backward():
 def test_transform_results_are_plain_tensors():
     e = ember.func.grad(f3(ember))(ember.tensor(X))
     assert not e.requires_grad and e.grad_fn is None
+
+
+XI = RNG.standard_normal((2, 3, 6, 6))
+TI = RNG.standard_normal((2, 3, 6, 6))
+WC = RNG.standard_normal((4, 3, 3, 3))
+NN_CASES = {
+    "conv2d": lambda lib: lambda x: lib.nn.functional.conv2d(x, lib.tensor(WC), padding=1),
+    "batch_norm": lambda lib: lambda x: lib.nn.functional.batch_norm(x, None, None,
+                                                                     training=True),
+    "relu_max_pool": lambda lib: lambda x: lib.nn.functional.max_pool2d(lib.relu(x), 2),
+    "softmax": lambda lib: lambda x: lib.softmax(x, -1),
+    "layer_norm": lambda lib: lambda x: lib.nn.functional.layer_norm(x, (6,)),
+    "gelu": lambda lib: lambda x: lib.nn.functional.gelu(x),
+}
+
+
+@pytest.mark.parametrize("case", sorted(NN_CASES))
+def test_jvp_and_jacfwd_through_nn_ops(case):
+    """The double-backward trick needs every backward to be differentiable in its
+    incoming gradient; check it on the common nn kernels against torch's forward AD."""
+    f = NN_CASES[case]
+    both(lambda lib: lib.func.jvp(f(lib), (lib.tensor(XI),), (lib.tensor(TI),)),
+         rtol=1e-10, atol=1e-12)
+    both(lambda lib: lib.func.jacfwd(lambda x: f(lib)(x.reshape(2, 3, 6, 6)).sum(0).mean())(
+        lib.tensor(XI.reshape(-1))), rtol=1e-10, atol=1e-12)
