@@ -287,7 +287,7 @@ def stft(input: Tensor, n_fft: int, hop_length: int | None = None,
     x = input.unsqueeze(0) if input.dim() == 1 else input
     length = x.shape[1]
     if n_fft <= 0 or n_fft > length:
-        raise err(f"expected 0 < n_fft < {length}, but got n_fft={win}")
+        raise err(f"expected 0 < n_fft <= {length}, but got n_fft={n_fft}")
     if hop <= 0:
         raise err(f"expected hop_length > 0, but got hop_length={hop}")
     if win <= 0 or win > n_fft:

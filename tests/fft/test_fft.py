@@ -21,8 +21,8 @@ ND_C2C = ["fft2", "ifft2", "fftn", "ifftn"]
 ND_R2C = ["rfft2", "rfftn", "ihfft2", "ihfftn"]
 ND_C2R = ["irfft2", "irfftn", "hfft2", "hfftn"]
 
-KW_1D = [{}, {"n": 4}, {"n": 9, "dim": 1, "norm": "ortho"}, {"dim": 0, "norm": "forward"},
-         {"dim": -2, "norm": "backward"}, {"n": 1}]
+KW_1D = [{}, {"n": 4}, {"n": 9, "dim": 1, "norm": "ortho"}, {"dim": -3, "norm": "forward"},
+         {"n": 1}]
 KW_ND = [{}, {"s": (3, 7)}, {"s": (-1, 7), "dim": (0, 2), "norm": "ortho"},
          {"dim": (2, 0), "norm": "forward"}, {"s": (2, 3, 4), "norm": "backward"}]
 KW_2D = [{}, {"s": (3, 7)}, {"s": (-1, 4), "dim": (0, -1), "norm": "ortho"},

@@ -120,6 +120,18 @@ def test_stft_as_tensor_method_and_mixed_dtypes():
     _close(e, t, "integer window")
 
 
+def test_stft_under_cpu_autocast_runs_in_float32():
+    x = RNG.standard_normal(64).astype(np.float32)
+    w = np.hanning(16).astype(np.float32)
+    with torch.autocast("cpu", dtype=torch.bfloat16):
+        t = torch.stft(torch.tensor(x).bfloat16(), 16, window=torch.tensor(w).bfloat16(),
+                       return_complex=True)
+    with ember.autocast("cpu", dtype=ember.bfloat16):
+        e = E.stft(ember.tensor(x).bfloat16(), 16, window=ember.tensor(w).bfloat16(),
+                   return_complex=True)
+    _close(e, t, "stft under autocast")
+
+
 def test_stft_warns_without_window():
     fft_ops._Warned.window = False
     with pytest.warns(UserWarning, match="window was not provided"):
