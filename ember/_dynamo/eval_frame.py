@@ -58,6 +58,7 @@ from ..device import device as _device
 from ..dtypes import dtype as _dtype
 from ..jit import _ir
 from ..jit import _trace as _jt
+from ..nn.modules import module as _M
 from ..random import RandomHooks
 from . import config, exc
 
@@ -203,28 +204,42 @@ def _val(v):
     return id(v)
 
 
-def _snapshot(module, fn) -> list:
+def _module_attrs(mods) -> list:
+    items = []
+    for m in mods:
+        for k, v in m.__dict__.items():
+            if k not in _MODULE_SLOTS and not k.endswith("hooks"):
+                items.append((id(m), k, _val(v)))
+    return items
+
+
+def _code_of(fn, module):
+    """(globals, names the code reads, closure cells) of ``fn`` (a module: its forward)."""
+    f = type(module).forward if module is not None and fn is module else \
+        getattr(fn, "__func__", fn)
+    code = getattr(f, "__code__", None)
+    if code is None:
+        return {}, (), ()
+    g = getattr(f, "__globals__", {})
+    return g, tuple(n for n in code.co_names if n in g), getattr(f, "__closure__", None) or ()
+
+
+def _fn_state(code_info) -> tuple:
+    g, names, cells = code_info
+    out = [_val(g.get(n)) for n in names]
+    for c in cells:
+        try:
+            out.append(_val(c.cell_contents))
+        except ValueError:       # an empty cell
+            out.append(None)
+    return tuple(out)
+
+
+def _snapshot(module, fn) -> tuple:
     """What a capture must not change: module attributes, and the globals and closure
     variables the function's code names."""
-    items = []
-    if module is not None:
-        for m in module.modules():
-            for k, v in m.__dict__.items():
-                if k not in _MODULE_SLOTS and not k.endswith("hooks"):
-                    items.append((id(m), k, _val(v)))
-    f = getattr(fn, "__func__", fn)
-    if module is not None and fn is module:
-        f = type(module).forward
-    code = getattr(f, "__code__", None)
-    if code is not None:
-        g = getattr(f, "__globals__", {})
-        items.extend(("g", n, _val(g[n])) for n in code.co_names if n in g)
-        for c in getattr(f, "__closure__", None) or ():
-            try:
-                items.append(("c", _val(c.cell_contents)))
-            except ValueError:       # an empty cell
-                items.append(("c", None))
-    return items
+    mods = () if module is None else list(module.modules())
+    return tuple(_module_attrs(mods)), _fn_state(_code_of(fn, module))
 
 
 def _capture(fn, module, args, kwargs, flat):
@@ -287,26 +302,33 @@ def _flatten(obj, flat: list, seen: dict):
     raise _Unguardable
 
 
-def _module_key(module):
-    """(training flags, parameter/buffer shapes and dtypes) of the tree, or None when a
-    module has hooks (the call then runs eagerly)."""
-    flags = []
-    for m in module.modules():
-        if m._forward_hooks or m._forward_pre_hooks or m._backward_hooks \
-                or m._backward_pre_hooks:
-            return None
-        flags.append(m.training)
-        for t in m._parameters.values():
-            flags.append(None if t is None else (t._data.shape, t._dtype))
-        for t in m._buffers.values():
-            flags.append(None if t is None else (t._data.shape, t._dtype))
-    return tuple(flags)
+class _ModuleState:
+    """The part of the guard key a module tree contributes.  The tree, its attributes and
+    the list of its parameters and buffers are re-read only when some Module attribute was
+    assigned since (``module.attr_changes``); hooks and the tensors' shapes and dtypes are
+    checked at every call."""
+
+    def __init__(self, module) -> None:
+        self.module, self.version = module, -1
+
+    def key(self):
+        if _M.attr_changes[0] != self.version:
+            self.version = _M.attr_changes[0]
+            self.mods = list(self.module.modules())
+            self.tensors = [t for m in self.mods for d in (m._parameters, m._buffers)
+                            for t in d.values()]
+            self.attrs = tuple(_module_attrs(self.mods))
+        for m in self.mods:
+            if m._forward_hooks or m._forward_pre_hooks or m._backward_hooks \
+                    or m._backward_pre_hooks:
+                return None
+        return self.attrs, tuple(None if t is None else (t._data.shape, t._dtype)
+                                 for t in self.tensors)
 
 
 def _global_hooks() -> bool:
-    from ..nn.modules import module as M
-    return bool(M._global_forward_hooks or M._global_forward_pre_hooks
-                or M._global_backward_hooks or M._global_backward_pre_hooks)
+    return bool(_M._global_forward_hooks or _M._global_forward_pre_hooks
+                or _M._global_backward_hooks or _M._global_backward_pre_hooks)
 
 
 # --- the compiled callable -------------------------------------------------------------
@@ -322,6 +344,8 @@ class _Compiled:
         self.cache: dict = {}
         self.warned = False
         self.limit = None           # compile(recompile_limit=...); None: the config's
+        self.mstate = None if module is None else _ModuleState(module)
+        self.code = _code_of(fn, module)
         _compiled.add(self)
 
     def __call__(self, *args, **kwargs):
@@ -338,11 +362,11 @@ class _Compiled:
             return self._eager("an argument that is not a tensor, a container or an "
                                "immutable scalar", args, kwargs)
         if module is not None:
-            mk = _module_key(module)
+            mk = self.mstate.key()
             if mk is None or _global_hooks():
                 return self._eager("a module with hooks", args, kwargs)
             key = key + mk
-        key = key + tuple(_snapshot(module, fn))
+        key = key + _fn_state(self.code)
         entry = self.cache.get(key)
         if entry is None:
             if len(self.cache) >= self._max():

@@ -98,6 +98,12 @@ class _Handle(RemovableHandle):
             d.pop(self.id, None)
 
 
+# Bumped by every attribute, parameter, buffer or submodule assignment/deletion on any
+# Module: ember.compile re-reads a module tree's state only when it changed
+# (NOTE [how compile works] in ember/_dynamo/eval_frame.py).
+attr_changes = [0]
+
+
 # global hooks (torch.nn.modules.module.register_module_forward_*_hook)
 _global_forward_pre_hooks: OrderedDict = OrderedDict()
 _global_forward_hooks: OrderedDict = OrderedDict()
@@ -321,6 +327,7 @@ class Module:
             raise KeyError(f"attribute '{name}' already exists")
 
     def register_buffer(self, name: str, tensor, persistent: bool = True) -> None:
+        attr_changes[0] += 1
         self._check_new_name("buffer", "_buffers", name)
         if tensor is not None and not isinstance(tensor, Tensor):
             raise TypeError(f"cannot assign '{_typename(tensor)}' object to buffer '{name}' "
@@ -332,6 +339,7 @@ class Module:
             self._non_persistent_buffers_set.add(name)
 
     def register_parameter(self, name: str, param) -> None:
+        attr_changes[0] += 1
         self._check_new_name("parameter", "_parameters", name)
         if param is None:
             self._parameters[name] = None
@@ -347,6 +355,7 @@ class Module:
             self._parameters[name] = param
 
     def add_module(self, name: str, module) -> None:
+        attr_changes[0] += 1
         if not isinstance(module, Module) and module is not None:
             raise TypeError(f"{_typename(module)} is not a Module subclass")
         if not isinstance(name, str):
@@ -435,6 +444,7 @@ class Module:
         raise AttributeError(f"'{type(self).__name__}' object has no attribute '{name}'")
 
     def __setattr__(self, name: str, value) -> None:
+        attr_changes[0] += 1
         d = self.__dict__
 
         def remove_from(*dicts_or_sets):
@@ -486,6 +496,7 @@ class Module:
                     object.__setattr__(self, name, value)
 
     def __delattr__(self, name: str) -> None:
+        attr_changes[0] += 1
         if name in self._parameters:
             del self._parameters[name]
         elif name in self._buffers:
