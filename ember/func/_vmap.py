@@ -124,6 +124,47 @@ def _flat_in_dims(func, in_dims, args):
     return flat_args, args_spec, norm, sizes[0]
 
 
+def _root(arr):
+    while getattr(arr, "base", None) is not None:
+        arr = arr.base
+    return arr
+
+
+class _Taint:
+    """Which tensors of one call derive from the batched inputs (a dispatch hook that
+    follows every op; memory roots so that ``detach`` and views stay tainted).  Used
+    only when an ``out_dims`` entry is None, to reject a batched output as torch does."""
+
+    def __init__(self, tensors) -> None:
+        self.roots: dict[int, object] = {}
+        for t in tensors:
+            self._add(t)
+
+    def _add(self, t) -> None:
+        r = _root(t._data)
+        self.roots[id(r)] = r
+
+    def has(self, t) -> bool:
+        return isinstance(t, Tensor) and id(_root(t._data)) in self.roots
+
+    def _any(self, args) -> bool:
+        for a in args:
+            if isinstance(a, (list, tuple)):
+                if self._any(a):
+                    return True
+            elif self.has(a):
+                return True
+        return False
+
+    def hook(self, cls, args, params, call_next):
+        out = call_next(cls, args, params)
+        if self._any(args):
+            for o in (out if isinstance(out, tuple) else (out,)):
+                if isinstance(o, Tensor):
+                    self._add(o)
+        return out
+
+
 def _rng_state():
     from .. import random
     return random.default_generator.get_state()
@@ -131,15 +172,25 @@ def _rng_state():
 
 def _vmap_call(func, in_dims, out_dims, randomness, args, kwargs):
     from .. import random
+    from ..ops.registry import pop_hook, push_hook
     flat_args, args_spec, dims, batch = _flat_in_dims(func, in_dims, args)
     start_state = _rng_state() if randomness != "different" else None
+    taint = None
     results = []
     out_spec = None
     for b in range(batch):
         if randomness == "same":
             random.default_generator.set_state(start_state)
         sliced = [a if d is None else a.select(d, b) for a, d in zip(flat_args, dims)]
-        out = func(*tree_unflatten(sliced, args_spec), **kwargs)
+        if b == 0 and _may_be_none(out_dims):
+            taint = _Taint([s for s, d in zip(sliced, dims) if d is not None])
+            push_hook(taint.hook)
+            try:
+                out = func(*tree_unflatten(sliced, args_spec), **kwargs)
+            finally:
+                pop_hook(taint.hook)
+        else:
+            out = func(*tree_unflatten(sliced, args_spec), **kwargs)
         if randomness == "error":
             now = _rng_state()
             if not bool((now == start_state).all()):
@@ -151,10 +202,20 @@ def _vmap_call(func, in_dims, out_dims, randomness, args, kwargs):
     if batch == 0:
         raise ValueError("vmap: ember's looping vmap needs a non-empty batch dimension "
                          "(got a mapped dimension of size 0)")
-    return _stack_outputs(func, out_dims, results, out_spec, results[0])
+    return _stack_outputs(func, out_dims, results, out_spec, results[0], taint)
 
 
-def _stack_outputs(func, out_dims, results, out_spec, first):
+def _may_be_none(out_dims) -> bool:
+    if out_dims is None:
+        return True
+    if isinstance(out_dims, dict):
+        return any(_may_be_none(v) for v in out_dims.values())
+    if isinstance(out_dims, (tuple, list)):
+        return any(_may_be_none(v) for v in out_dims)
+    return False
+
+
+def _stack_outputs(func, out_dims, results, out_spec, first, taint):
     from ..ops.indexing import stack
     name = _name(func)
     if len(first) == 1 and out_spec.kind == "leaf":
@@ -173,6 +234,9 @@ def _stack_outputs(func, out_dims, results, out_spec, first):
     outs = []
     for i, d in enumerate(flat_out_dims):
         if d is None:
+            if taint is not None and taint.has(first[i]):
+                raise ValueError(f"vmap({name}, ...): `{name}` can not return a BatchedTensor "
+                                 "when out_dim is None")
             outs.append(first[i])
             continue
         if not isinstance(first[i], Tensor):

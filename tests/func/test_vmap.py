@@ -126,6 +126,10 @@ def test_errors():
     raises_same(lambda lib: lib.func.vmap(lambda x: x, in_dims=(0.5,))(lib.tensor(A)))
     raises_same(lambda lib: lib.func.vmap(lambda x: 3.0)(lib.tensor(A)))
     raises_same(lambda lib: lib.func.vmap(lambda x: x, out_dims="a")(lib.tensor(A)))
+    # out_dims=None is only for outputs that do not depend on the mapped inputs
+    raises_same(lambda lib: lib.func.vmap(lambda x: x * 2, out_dims=None)(lib.tensor(A)))
+    raises_same(lambda lib: lib.func.vmap(lambda x: (x, x.detach()[0]), out_dims=(0, None))(
+        lib.tensor(A)))
     for bad in (lambda lib: lib.func.vmap(lambda x: x, in_dims=(0, 0))(lib.tensor(A)),
                 lambda lib: lib.func.vmap(lambda x: (x, x), out_dims=(0, 0, 0))(
                     lib.tensor(A))):
