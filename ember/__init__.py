@@ -54,6 +54,7 @@ from .ops.special import *
 from . import linalg, nn, optim
 from . import special
 from . import utils
+from . import testing
 from . import autograd, cuda, backends
 from . import profiler
 from . import jit
