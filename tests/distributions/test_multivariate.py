@@ -172,3 +172,26 @@ def test_relaxed(dtype):
     s = ed.rsample((5,))
     assert tuple(s.shape) == (5, 3) and s.requires_grad
     assert bool(((s > 0) & (s < 1)).all())
+
+
+@pytest.mark.parametrize("dtype", DTYPES, ids=["f32", "f64"])
+@pytest.mark.parametrize("conc", [np.array([[0.5, 1.0, 3.0], [2.0, 2.0, 2.0]]),
+                                  np.array([[0.5, 0.3, 0.9], [1.5, 0.2, 4.0]])],
+                         ids=["mixed", "below-one"])
+def test_dirichlet(dtype, conc):
+    ec, tc = pair(conc, dtype, True)
+    ed, td = ED.Dirichlet(ec), torch.distributions.Dirichlet(tc)
+    el, tl = {"c": ec}, {"c": tc}
+    x = np.exp(R.randn(4, 2, 3))
+    v = pair(x / x.sum(-1, keepdims=True), dtype)
+    # float64 at 1e-8: the gradients go through torch's CPU trigamma (~1e-9 relative)
+    tol = {"rtol": 1e-8, "atol": 1e-9} if dtype is np.float64 else {"rtol": 5e-5}
+    for attr in ["mean", "mode", "variance"]:
+        compare(ed, td, el, tl, attr, dtype, **tol)
+    compare(ed, td, el, tl, "log_prob", dtype, v, **tol)
+    compare(ed, td, el, tl, "entropy", dtype, **tol)
+    assert tuple(ed.expand((5, 2)).batch_shape) == (5, 2)
+    s = ed.rsample((6,))
+    assert tuple(s.shape) == (6, 2, 3) and s.requires_grad
+    with pytest.raises(ValueError, match="at least one-dimensional"):
+        ED.Dirichlet(ember.tensor(1.0))
