@@ -245,7 +245,7 @@ def stft(input: Tensor, n_fft: int, hop_length: int | None = None,
 
         >>> x = ember.randn(400)
         >>> ember.stft(x, 64, window=ember.hann_window(64), return_complex=True).shape
-        (33, 26)
+        ember.Size([33, 26])
     """
     if center and align_to_window is not None:
         raise RuntimeError("stft align_to_window should only be set when center = false")
