@@ -59,7 +59,6 @@ from ..dtypes import dtype as _dtype
 from ..jit import _ir
 from ..jit import _trace as _jt
 from ..nn.modules import module as _M
-from ..random import RandomHooks
 from . import config, exc
 
 __all__ = ["compile", "OptimizedModule", "reset", "list_backends", "disable", "is_compiling"]
@@ -253,9 +252,8 @@ def _capture(fn, module, args, kwargs, flat):
         st.visible.add(v.id)
     before = _snapshot(module, fn)
     with _jt._lock:
-        prev_draw, prev_out, prev_err = RandomHooks.draw, sys.stdout, sys.stderr
+        prev_out, prev_err = sys.stdout, sys.stderr
         try:
-            RandomHooks.draw = st.draw
             sys.stdout, sys.stderr = _Tee(prev_out, st), _Tee(prev_err, st)
             _Capturing.state = st
             with _jt._Installed(st):
@@ -267,7 +265,6 @@ def _capture(fn, module, args, kwargs, flat):
                                      "tuple/list/dict of tensors")
         finally:
             _Capturing.state = None
-            RandomHooks.draw = prev_draw
             sys.stdout, sys.stderr = prev_out, prev_err
     if _snapshot(module, fn) != before:
         st.breaks.append("a change to a module attribute or to a global/closure variable")

@@ -41,6 +41,7 @@ import numpy as np
 from .. import nn
 from .._tensor import Size, Tensor, _wrap_dim
 from ..ops import registry as _reg
+from ..random import RandomHooks
 from . import _ir
 from ._module import ScriptFunction, TracedModule, make_shell, qualified_type
 from ._passes import _is_random
@@ -166,6 +167,7 @@ class _TraceState:
         self.int_memo: dict[int, _ir.Value] = {}
         self.visible: set[int] = set()       # value ids of inputs and attributes
         self.nondet: list[_ir.Node] = []
+        self.warned_draw = False
         self.attrs: dict[int, str] = {}
         self.arr_attrs: dict[int, Tensor] = {}
         if module is not None:
@@ -392,6 +394,18 @@ class _TraceState:
             "be treated as a constant in the future. This means that the trace might not "
             "generalize to other inputs!", TracerWarning, stacklevel=3)
 
+    def draw(self) -> None:
+        """``random.RandomHooks.draw``: a random draw.  Inside a recorded op (dropout,
+        ``normal_``, ...) it is redrawn at replay; outside one (``ember.randn`` builds its
+        array directly) the values become a constant of the graph."""
+        if self.depth or self.warned_draw:
+            return
+        self.warned_draw = True
+        warnings.warn("A random tensor was created outside a recorded op (e.g. ember.randn "
+                      "inside the traced function); its values are recorded as a constant, "
+                      "so the trace will not draw new ones when it is called",
+                      TracerWarning, stacklevel=4)
+
     @staticmethod
     def size_args_hook(size) -> tuple:
         if len(size) == 1 and isinstance(size[0], (tuple, list)):
@@ -433,12 +447,13 @@ class _Installed:
         from ..ops.shape import ShapeHooks
         st = self.st
         self.prev = (TensorHooks.size, TensorHooks.convert, ShapeHooks.size_args,
-                     ShapeHooks.reshape)
+                     ShapeHooks.reshape, RandomHooks.draw)
         _reg.push_hook(st.hook)
         try:
             self.prev_write = _reg.set_write_hook(st.inplace_write)
             TensorHooks.size, TensorHooks.convert = st.size_hook, st.convert_hook
             ShapeHooks.size_args, ShapeHooks.reshape = st.size_args_hook, st.reshape_hook
+            RandomHooks.draw = st.draw
             _Active.state = st
         except BaseException:
             self.__exit__()
@@ -450,7 +465,7 @@ class _Installed:
         from ..ops.shape import ShapeHooks
         _Active.state = None
         (TensorHooks.size, TensorHooks.convert, ShapeHooks.size_args,
-         ShapeHooks.reshape) = self.prev
+         ShapeHooks.reshape, RandomHooks.draw) = self.prev
         _reg.set_write_hook(getattr(self, "prev_write", None))
         if self.st.hook in _reg._Dispatch.hooks:
             _reg.pop_hook(self.st.hook)

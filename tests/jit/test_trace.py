@@ -147,6 +147,23 @@ def test_check_trace_warns_for_train_mode_dropout():
     assert any(n.kind() == "aten::dropout" for n in tr.graph.nodes())
 
 
+def test_random_creation_inside_trace_warns_and_is_a_constant():
+    # torch records aten::randn as a node; ember's creation functions build their arrays
+    # outside the dispatcher, so the draw is frozen: ember says so with a TracerWarning
+    def f(lib, x):
+        return x + lib.randn(3)
+
+    tt = real_torch.jit.trace(lambda x: f(real_torch, x), real_torch.zeros(3),
+                              check_trace=False)
+    assert any(n.kind() == "aten::randn" for n in tt.graph.nodes())
+    with pytest.warns(ember.jit.TracerWarning, match="random tensor was created outside"):
+        te = ember.jit.trace(lambda x: f(ember, x), ember.zeros(3), check_trace=False)
+    np.testing.assert_array_equal(te(ember.zeros(3)).numpy(), te(ember.zeros(3)).numpy())
+    # draws made by a recorded op do not warn (dropout above); nothing stays installed
+    from ember.random import RandomHooks
+    assert RandomHooks.draw is None
+
+
 @pytest.mark.parametrize("fn, args, kind", [
     (lambda x: x, (3,), "RuntimeError"),
     (lambda x, y: x * y, "tensor_and_int", "RuntimeError"),
