@@ -8,7 +8,10 @@ vmap (``x.shape`` has no batch dim), results and gradients are the same, and
 nested ``vmap`` and ``vmap(grad(f))`` (per-sample gradients) compose; the cost is one
 Python call per element.  What a loop cannot reproduce: a function that branches on
 data (``if x.sum() > 0``) or calls ``.item()`` works here where torch raises, and
-in-place writes into an unbatched input from a batched one are not rejected.
+in-place writes into an unbatched input from a batched one are not rejected.  An
+``out_dims`` entry of None is checked as torch checks it: during the first call a
+dispatch hook follows which tensors derive from the mapped inputs (by memory root,
+so views and ``detach`` count), and such an output raises.
 ``chunk_size`` is validated and otherwise has no effect (every chunk is one
 element).  Randomness follows torch's three modes on the default generator:
 ``"error"`` raises if the function drew random numbers, ``"same"`` rewinds the
