@@ -115,7 +115,7 @@ def _c2r_canon(fname: str, t: Tensor, s, dim):
     dims, shape = _canon(t, s, dim)
     if not dims:
         raise RuntimeError(f"{fname} must transform at least one axis")
-    if s is None or (not isinstance(s, (int, np.integer)) and list(s)[-1] == -1):
+    if s is None or (s if isinstance(s, (int, np.integer)) else list(s)[-1]) == -1:
         last = 2 * (t.shape[dims[-1]] - 1)
     else:
         last = shape[-1]

@@ -27,7 +27,7 @@ KW_ND = [{}, {"s": (3, 7)}, {"s": (-1, 7), "dim": (0, 2), "norm": "ortho"},
          {"dim": (2, 0), "norm": "forward"}, {"s": (2, 3, 4), "norm": "backward"}]
 KW_2D = [{}, {"s": (3, 7)}, {"s": (-1, 4), "dim": (0, -1), "norm": "ortho"},
          {"dim": (2, 0), "norm": "forward"}]
-KW_ND_ONLY = [{"dim": (1,)}, {"dim": 2, "norm": "ortho"}, {"s": 8}, {"dim": (0, 1, 2)}]
+KW_ND_ONLY = [{"dim": (1,)}, {"dim": 2, "norm": "ortho"}, {"s": 8}, {"s": -1}, {"dim": (0, 1, 2)}]
 
 
 def _real(*shape, dtype=np.float32):
