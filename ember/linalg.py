@@ -154,8 +154,20 @@ def inv(A, *, out=None):
 
 
 def inv_ex(A, *, check_errors=False, out=None):
-    r = inv(A)
-    return return_types.linalg_inv_ex(r, _const(np.zeros(A.shape[:-2], np.int32), A))
+    """(inverse, info): info > 0 marks an exactly singular matrix, whose inverse then holds
+    inf/nan instead of raising (unless ``check_errors``)."""
+    _check_float("linalg.inv", A)
+    _check_square("linalg.inv", A)
+    info = _getrf(A._data)[2]
+    if (info > 0).any() and not check_errors:
+        LU, piv, _ = lu_factor_ex(A)
+        eye = _const(np.broadcast_to(np.eye(A.shape[-1], dtype=A._data.dtype),
+                                     tuple(A.shape)).copy(), A)
+        r = lu_solve(LU, piv, eye)
+    else:
+        r = inv(A)
+    return return_types.linalg_inv_ex(_out(r, out[0]) if out is not None else r,
+                                      _const(info, A))
 
 
 class Det(Op):
@@ -297,8 +309,29 @@ def cholesky(A, *, upper=False, out=None):
 
 
 def cholesky_ex(A, *, upper=False, check_errors=False, out=None):
-    L = cholesky(A, upper=upper)
-    return return_types.linalg_cholesky_ex(L, _const(np.zeros(A.shape[:-2], np.int32), A))
+    """(L, info): info > 0 is the order of the first leading minor that is not positive-
+    definite; the factor of such a matrix is unspecified (torch returns LAPACK's partial
+    work), and here holds NaN."""
+    _check_float("linalg.cholesky", A)
+    _check_square("linalg.cholesky", A)
+    try:
+        L = cholesky(A, upper=upper)
+        info = np.zeros(A.shape[:-2], np.int32)
+    except LinAlgError:
+        if check_errors:
+            raise
+        a = A._data.reshape((-1,) + tuple(A.shape[-2:]))
+        info = np.zeros(a.shape[0], np.int32)
+        fac = np.full(a.shape, np.nan, a.dtype)
+        for b in range(a.shape[0]):
+            try:
+                fac[b] = np.linalg.cholesky(a[b])
+            except np.linalg.LinAlgError:
+                info[b] = _failed_minor(a[b:b + 1])
+        fac = fac.reshape(A.shape)
+        L = _const(np.conj(np.swapaxes(fac, -1, -2)) if upper else fac, A)
+        info = info.reshape(A.shape[:-2])
+    return return_types.linalg_cholesky_ex(L, _const(info, A))
 
 
 # --- qr -------------------------------------------------------------------------------------
@@ -1270,6 +1303,8 @@ def lstsq(A, B, rcond=None, *, driver=None):
         raise RuntimeError(f"{name}: Expected input and other to have the same dtype, but got "
                            f"input's dtype {_type_name(A._dtype)} and other's dtype "
                            f"{_type_name(B._dtype)}")
+    if A._data.dtype in _LOW and rcond is not None:
+        _not_impl("linalg_lstsq_cpu", A._data)  # torch reaches the kernel first then
     if A._data.dtype.kind not in "fc" or A._data.dtype in _LOW:
         raise RuntimeError("This function doesn't handle types other than float and double")
     vec = B.dim() == A.dim() - 1
@@ -1346,10 +1381,10 @@ def _check_eig(name, A):
         raise RuntimeError(f"{name}: The input tensor A must have at least 2 dimensions.")
     _check_square(name, A)
     dt = A._data.dtype
-    if dt.kind not in "fc":
-        raise RuntimeError(f"Unknown Complex ScalarType for {_type_name(A._dtype)}")
     if dt in _LOW:
         _not_impl("linalg_eig_out_cpu", A._data)
+    if dt.kind not in "fc":
+        raise RuntimeError(f"Unknown Complex ScalarType for {_type_name(A._dtype)}")
 
 
 def eig(A, *, out=None):
@@ -1397,6 +1432,8 @@ def cond(A, p=None, *, out=None):
     real = np.finfo(A._data.dtype).dtype if A._data.dtype.kind in "fc" else A._data.dtype
     if A._data.size == 0:
         return _out(_const(np.zeros(A.shape[:-2], real), A), out)
+    if p == "nuc":
+        _check_float("linalg.svd", A)  # the SVD of A runs first
     _check_float("linalg.inv", A)
     singular = _getrf(A._data)[2] > 0  # exactly singular, as torch's inv_ex info
     if np.any(singular):
@@ -1511,14 +1548,20 @@ def tensorsolve(A, B, dims=None, *, out=None):
 
 def vander(x, *, N=None):  # noqa: N803
     """Vandermonde matrix of the last dimension of x: columns x^0, x^1, ..., x^(N-1)."""
-    if x._dtype is _dt.bool:
+    if x._dtype is _dt.bool or x._data.dtype in _LOW:
         raise RuntimeError("linalg.vander supports floating point, complex, and integer "
-                           "tensors, but got Bool")
+                           f"tensors, but got {_type_name(x._dtype)}")
     if x.dim() == 0:
         raise RuntimeError("N must be greater than 1.")
     n = x.shape[-1] if N is None else N
     if n <= 1:
         raise RuntimeError("N must be greater than 1.")
+    return _vander(x, n)
+
+
+def _vander(x, n):
+    """[x^0, x^1, ..., x^(n-1)] along a new last dimension (n >= 2), as a cumulative
+    product so that it stays differentiable at x = 0."""
     from .ops.indexing import cat
     from .ops.reduction import cumprod
     ones = _const(np.ones(tuple(x.shape) + (1,), x._data.dtype), x)

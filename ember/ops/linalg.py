@@ -879,7 +879,7 @@ def vander(x, N=None, increasing=False):  # noqa: N803
     if n <= 1:  # x^0 only, or no column
         v = Tensor._make(np.ones((x.shape[0], n), x._data.dtype), x._device)
     else:
-        v = L.vander(x, N=n)
+        v = L._vander(x, n)
     return v if increasing else v.flip(-1)
 
 

@@ -526,3 +526,190 @@ OPS += [
     OpInfo("lu_solve_legacy", lambda lib, b, a: lib.lu_solve(b, *lib.linalg.lu_factor(a)),
            lambda: [Sample((r(3, 2), wc(3, 3)))], tol=_DECOMP),
 ]
+
+
+# --- least squares, eigen-decomposition, matrix functions, Householder -----------------------
+
+def _lstsq(lib, a, b, **k):
+    return tuple(lib.linalg.lstsq(a, b, **k))
+
+
+def _rank_deficient():
+    return (r(5, 2) @ r(2, 3)).astype(np.float32)
+
+
+def _power_sums(L):
+    """Symmetric in the eigenvalues: geev's order differs between LAPACK builds."""
+    return L.sum(-1), (L * L).sum(-1), (L * L * L).sum(-1)
+
+
+def _eig_invariants(lib, a):
+    """Invariant under the eigenvalue order and the eigenvectors' phases (geev's order and
+    signs differ between LAPACK builds, e.g. torch's MKL and NumPy's OpenBLAS): power sums
+    of the eigenvalues, sum_j |V_ij|^2 L_j, and V diag(L) V^-1."""
+    L, V = lib.linalg.eig(a)
+    return (*_power_sums(L), ((V.abs() ** 2) * L.unsqueeze(-2)).sum(-1),
+            (V * L.unsqueeze(-2)) @ lib.linalg.inv(V))
+
+
+def _sep(*shape, dtype=np.float32):
+    """Random matrices with well separated eigenvalues (diagonal 0, 3, 6, ... plus noise)."""
+    n = shape[-1]
+    return (np.random.uniform(-0.5, 0.5, shape) + np.diag(3.0 * np.arange(n))).astype(dtype)
+
+
+def _cplx(*shape):
+    return (r(*shape) + 1j * r(*shape)).astype(np.complex64)
+
+
+def _hh(lib, a, tau):
+    return lib.linalg.householder_product(a, tau)
+
+
+OPS += [
+    OpInfo("linalg.lstsq", _lstsq,
+           lambda: [Sample((r(5, 3), r(5, 2)), name="tall"),
+                    Sample((r(3, 5), r(3, 2)), name="wide"),
+                    Sample((r(2, 5, 3), r(1, 5, 2)), name="bcast"),
+                    Sample((r(5, 3), r(5)), name="vec"),
+                    Sample((r(5, 3), r(5, 2)), {"driver": "gelsd"}, name="gelsd"),
+                    Sample((r(5, 3), r(5, 2)), {"driver": "gelss"}, name="gelss"),
+                    Sample((r(5, 3), r(5, 2)), {"driver": "gels"}, name="gels"),
+                    Sample((r(2, 5, 3), r(2, 5, 2)), {"driver": "gelsd"}, name="gelsd_batch"),
+                    Sample((r(5, 3), r(5, 2)), {"driver": "gelsy"}, noncontig=True,
+                           name="noncontig"),
+                    Sample((r(5, 3, dtype=np.float64), r(5, 2, dtype=np.float64)),
+                           {"driver": "gelsd"}, name="f64"),
+                    Sample((_rank_deficient(), r(5, 2)), grad=False, name="rank_deficient"),
+                    Sample((_rank_deficient(), r(5, 2)), {"driver": "gelsd"}, grad=False,
+                           name="rank_deficient_gelsd"),
+                    Sample((r(5, 3), r(5, 2)), {"rcond": 0.5, "driver": "gelsd"}, grad=False,
+                           name="rcond")],
+           tol=_DECOMP,
+           errors=lambda: [ErrorSample((r(5), r(5, 2))), ErrorSample((r(5, 3), r(4, 2))),
+                           ErrorSample((r(5, 3), r(5, 2)), {"driver": "foo"}),
+                           ErrorSample((r(5, 3), r(5, 2, dtype=np.float64))),
+                           ErrorSample((ri(5, 3), ri(5, 2)))]),
+    OpInfo("linalg.eig", _eig_invariants,
+           lambda: [Sample((_sep(3, 3),)), Sample((r(4, 4),), name="rand"),
+                    Sample((_sep(2, 4, 4),), name="batched"),
+                    Sample((_sep(3, 3, dtype=np.float64),), name="f64"),
+                    Sample((_cplx(3, 3),), name="complex"),
+                    Sample((_sep(3, 3),), noncontig=True, name="noncontig")],
+           tol=_DECOMP,
+           errors=lambda: [ErrorSample((r(2, 3),)), ErrorSample((r(3),)),
+                           ErrorSample((ri(3, 3),))]),
+    OpInfo("linalg.eig_shapes", lambda lib, a: tuple(x.abs() for x in lib.linalg.eig(a)),
+           lambda: [Sample((r(0, 3, 3),), grad=False, name="empty")]),
+    OpInfo("linalg.eigvals", lambda lib, a: _power_sums(lib.linalg.eigvals(a)),
+           lambda: [Sample((_sep(3, 3),)), Sample((r(4, 4),), name="rand"),
+                    Sample((_sep(2, 3, 3),), grad=False, name="nograd"),
+                    Sample((_cplx(3, 3),), name="complex")],
+           tol=_DECOMP, errors=lambda: [ErrorSample((r(2, 3),))]),
+    OpInfo("linalg.cond", lambda lib, a, *p: lib.linalg.cond(a, *p),
+           lambda: [Sample((wc(3, 3),)), Sample((r(3, 5),), name="wide"),
+                    Sample((wc(2, 3, 3), 2), name="p2"), Sample((wc(3, 3), -2), name="pm2"),
+                    Sample((wc(3, 3, dtype=np.float64),), name="f64")] + [
+               # torch's backward for these orders fails (it modifies inv_ex's output in place)
+               Sample((wc(2, 3, 3), p), grad=False, name=f"p{p}")
+               for p in ("fro", "nuc", 1, -1, float("inf"), float("-inf"))] + [
+               Sample((np.stack([np.zeros((3, 3)), wc(3, 3)]).astype(np.float32), p),
+                      grad=False, name=f"singular_{p}") for p in (1, "fro")] + [
+               Sample((r(0, 3, 3), 1), grad=False, name="empty")],
+           tol=_DECOMP,
+           errors=lambda: [ErrorSample((r(3),)), ErrorSample((r(2, 3), "fro")),
+                           ErrorSample((r(3, 3), 3))]),
+    # float64/complex128 only: torch's float16/bfloat16 matrix_exp returns inf/nan for
+    # ordinary inputs, so float32 samples (which the half sweep reruns) and the float64
+    # gradcheck live in tests/ops/test_linalg_extra.py
+    OpInfo("linalg.matrix_exp", lambda lib, a: lib.linalg.matrix_exp(a),
+           lambda: [Sample((r(3, 3, dtype=np.float64),)),
+                    Sample((r(2, 4, 4, dtype=np.float64),), name="batched"),
+                    Sample((r(3, 3, dtype=np.float64) * 4,), name="scaled"),
+                    Sample((r(3, 3, dtype=np.float64),), noncontig=True, name="noncontig"),
+                    Sample((_cplx(3, 3).astype(np.complex128),), name="complex"),
+                    Sample((r(0, 3, 3, dtype=np.float64),), name="empty")],
+           errors=lambda: [ErrorSample((r(2, 3),)), ErrorSample((r(3),)),
+                           ErrorSample((ri(3, 3),))]),
+    OpInfo("matrix_exp", lambda lib, a: a.matrix_exp(),
+           lambda: [Sample((r(3, 3, dtype=np.float64),))]),
+    OpInfo("linalg.tensorinv", lambda lib, a, **k: lib.linalg.tensorinv(a, **k),
+           lambda: [Sample((wc(6, 6).reshape(2, 3, 6),), {"ind": 2}),
+                    Sample((wc(6, 6).reshape(6, 2, 3),), {"ind": 1}, name="ind1")],
+           tol=_DECOMP,
+           errors=lambda: [ErrorSample((r(4, 6, 8, 3),), {"ind": 1}),
+                           ErrorSample((r(4, 4),), {"ind": 0})]),
+    OpInfo("linalg.tensorsolve", lambda lib, a, b, **k: lib.linalg.tensorsolve(a, b, **k),
+           lambda: [Sample((wc(6, 6).reshape(2, 3, 6), r(2, 3))),
+                    Sample((wc(6, 6).reshape(6, 2, 3), r(2, 3)), {"dims": (0,)}, name="dims")],
+           tol=_DECOMP, errors=lambda: [ErrorSample((r(2, 3, 5), r(2, 3)))]),
+    OpInfo("linalg.vander", lambda lib, x, **k: lib.linalg.vander(x, **k),
+           lambda: [Sample((r(4),)), Sample((r(2, 3),), {"N": 4}, name="batched"),
+                    Sample((ri(3),), name="int")],
+           errors=lambda: [ErrorSample((r(3),), {"N": 1}), ErrorSample((r(),)),
+                           ErrorSample((np.array([True, False]),))]),
+    # torch.vander's own backward fails in torch 2.13 (an in-place cumprod), so values only
+    OpInfo("vander", lambda lib, x, *a, **k: lib.vander(x, *a, **k),
+           lambda: [Sample((r(4),)), Sample((r(4), 3, True), name="increasing"),
+                    Sample((r(4), 1), name="N1"), Sample((r(4), 0), name="N0"),
+                    Sample((ri(3),), name="int"),
+                    Sample((np.array([True, False]),), name="bool")], grad=False,
+           errors=lambda: [ErrorSample((r(2, 2),)), ErrorSample((r(3), -1))]),
+    OpInfo("linalg.solve_ex", lambda lib, a, b, **k: tuple(lib.linalg.solve_ex(a, b, **k)),
+           lambda: [Sample((wc(3, 3), r(3, 2))), Sample((wc(2, 3, 3), r(2, 3)), name="vec"),
+                    Sample((wc(3, 3), r(2, 3)), {"left": False}, name="right"),
+                    Sample((_singular(), r(3, 1)), grad=False, name="singular")],
+           tol=_DECOMP,
+           errors=lambda: [ErrorSample((_singular(), r(3, 1)), {"check_errors": True})]),
+    OpInfo("linalg.inv_ex", lambda lib, a, **k: tuple(lib.linalg.inv_ex(a, **k)),
+           lambda: [Sample((wc(3, 3),)), Sample((_singular(),), grad=False, name="singular")],
+           tol=_DECOMP,
+           errors=lambda: [ErrorSample((_singular(),), {"check_errors": True})]),
+    # the factor of a matrix that is not positive-definite is LAPACK's partial work in torch
+    OpInfo("linalg.cholesky_ex_info", lambda lib, a, **k: lib.linalg.cholesky_ex(a, **k).info,
+           lambda: [Sample((np.stack([np.eye(3), -np.eye(3)]).astype(np.float32),),
+                           grad=False),
+                    Sample((np.stack([np.eye(3), -np.eye(3)]).astype(np.float32),),
+                           {"upper": True}, grad=False, name="upper")],
+           errors=lambda: [ErrorSample((-np.eye(3, dtype=np.float32),),
+                                       {"check_errors": True})]),
+    OpInfo("linalg.cholesky_ex", lambda lib, a: tuple(lib.linalg.cholesky_ex(_spd(lib, a))),
+           lambda: [Sample((r(3, 3),))], tol=_DECOMP),
+    OpInfo("geqrf", lambda lib, a: tuple(lib.geqrf(a)),
+           lambda: [Sample((r(4, 3),), grad=False), Sample((r(3, 5),), grad=False),
+                    Sample((r(2, 4, 4),), grad=False),
+                    Sample((r(4, 3, dtype=np.float64),), grad=False)],
+           tol=_DECOMP,
+           errors=lambda: [ErrorSample((r(3),)), ErrorSample((ri(3, 3),),
+                                                             exc=NotImplementedError)]),
+    OpInfo("geqrf_backward", lambda lib, a: lib.geqrf(a)[0].sum().backward(),
+           lambda: [], errors=lambda: [ErrorSample((r(3, 3),), exc=RuntimeError)]),
+    OpInfo("linalg.householder_product", _hh,
+           lambda: [Sample((r(4, 3), r(2))), Sample((r(3, 3), r(3)), name="square"),
+                    Sample((r(2, 5, 3), r(2, 3)), name="batched"),
+                    Sample((r(4, 3, dtype=np.float64), r(3, dtype=np.float64)), name="f64"),
+                    Sample((r(4, 3), r(2)), noncontig=True, name="noncontig"),
+                    Sample((_cplx(4, 3), _cplx(2)), name="complex")],
+           tol=_DECOMP,
+           errors=lambda: [ErrorSample((r(3), r(2))), ErrorSample((r(3, 4), r(2))),
+                           ErrorSample((r(4, 3), r(4))), ErrorSample((r(4, 3), r(2, 2))),
+                           ErrorSample((r(4, 3), r(2, dtype=np.float64))),
+                           ErrorSample((r(2, 4, 3), r(3, 2)))]),
+    OpInfo("orgqr_of_geqrf", lambda lib, a: lib.orgqr(*lib.geqrf(a)),
+           lambda: [Sample((r(4, 3),), grad=False), Sample((r(2, 3, 3),), grad=False)],
+           tol=_DECOMP),
+    OpInfo("ormqr", lambda lib, a, tau, c, *args: lib.ormqr(a, tau, c, *args),
+           lambda: [Sample((r(4, 3), r(3), r(4, 2))),
+                    Sample((r(4, 3), r(3), r(4, 2), True, True), name="transpose"),
+                    Sample((r(4, 3), r(3), r(2, 4), False), name="right"),
+                    Sample((r(4, 3), r(3), r(2, 4), False, True), name="right_transpose"),
+                    Sample((r(3, 4), r(3), r(3, 2)), name="wide"),
+                    Sample((r(2, 4, 3), r(2, 3), r(2, 4, 2)), name="batched"),
+                    Sample((r(4, 3, dtype=np.float64), r(3, dtype=np.float64),
+                            r(4, 2, dtype=np.float64)), name="f64")],
+           tol=_DECOMP,
+           errors=lambda: [ErrorSample((r(4, 3), r(2), r(3, 2))),
+                           ErrorSample((r(4, 3), r(4), r(4, 2)))]),
+    OpInfo("ormqr_of_geqrf", lambda lib, a, c: lib.ormqr(*lib.geqrf(a), c, True, True),
+           lambda: [Sample((r(4, 3), r(4, 2)), grad=False)], tol=_DECOMP),
+]
