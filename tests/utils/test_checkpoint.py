@@ -391,3 +391,24 @@ def test_engine_checkpoint_validity_flag():
     y.sum().backward(inputs=[x])
     assert seen == [True, False, False]
     assert is_checkpoint_valid()
+
+
+@pytest.mark.parametrize("reentrant", REENTRANT)
+def test_conv_batchnorm_pool_model(reentrant):
+    """Ops that keep buffers on their node (im2col columns, pooling indices, relu masks)
+    release them and get them back from the recomputation; BatchNorm's running stats
+    are updated by the recomputation too, as in torch.  (rtol 1e-9: float64 convolutions
+    sum in another order than torch's, and the squared loss amplifies that.)"""
+    x_np = RNG.standard_normal((2, 3, 8, 8))
+    results = {}
+    for lib in (ember, torch):
+        m = lib.nn.Sequential(lib.nn.Conv2d(3, 4, 3, padding=1), lib.nn.BatchNorm2d(4),
+                              lib.nn.ReLU(), lib.nn.MaxPool2d(2), lib.nn.Conv2d(4, 2, 3)).double()
+        rng = np.random.default_rng(1)
+        with lib.no_grad():
+            for p in m.parameters():
+                p.copy_(lib.tensor(rng.standard_normal(tuple(p.shape))))
+        x = lib.tensor(x_np, requires_grad=True)
+        ck(lib).checkpoint(m, x, use_reentrant=reentrant).pow(2).sum().backward()
+        results[lib.__name__] = grads_of(lib, m, x) + [m[1].running_mean, m[1].running_var]
+    assert_close(results["ember"], results["torch"], rtol=1e-9, atol=1e-10)
