@@ -31,7 +31,7 @@ import warnings
 from collections.abc import Callable
 from typing import Any
 
-from .._tensor import Tensor
+from .._tensor import Size, Tensor
 from ..autograd.function import Function
 from ..autograd.grad_mode import enable_grad, is_grad_enabled
 from ..autograd.graph import AccumulateGrad, DeferredSaved, next_seq
@@ -185,7 +185,7 @@ def _tensors_in(tree) -> list:
         return [t for x in tree for t in _tensors_in(x)]
     if isinstance(tree, dict):
         return [t for x in tree.values() for t in _tensors_in(x)]
-    return []
+    return []  # other objects are not searched (torch saves only top-level tensors)
 
 
 def _region_nodes(outputs, start: int, end: int) -> list:
@@ -220,10 +220,10 @@ def _saved_meta(node) -> list:
             continue
         if len(entry) == 2:
             t = entry[0]
-            out.append({"shape": tuple(t.shape), "dtype": t.dtype, "device": t.device})
+            out.append({"shape": t.shape, "dtype": t.dtype, "device": t.device})
         else:
             arr = entry[0]
-            out.append({"shape": tuple(arr.shape), "dtype": dtypes._BY_NP[arr.dtype],
+            out.append({"shape": Size(arr.shape), "dtype": dtypes._BY_NP[arr.dtype],
                         "device": entry[3]})
     return out
 
@@ -232,6 +232,12 @@ _DEBUG_TIP = ("\nTip: To see a more detailed error message, either pass `debug=T
               "`torch.utils.checkpoint.checkpoint(...)` or wrap the code block with `with "
               "torch.utils.checkpoint.set_checkpoint_debug_enabled(True):` to enable "
               "checkpoint-debug mode globally.\n")
+
+
+class _CheckpointInputs:
+    """Names the saver of a checkpoint's inputs in the in-place modification error."""
+
+    _bw_name = "checkpoint (an input of the checkpointed function)"
 
 
 class _Frame:
@@ -248,6 +254,8 @@ class _Frame:
         self.metas: list = []
         self.fwd_ops: list = []
         self.states: list | None = None
+        # the inputs are saved tensors of the checkpoint: in-place changes are errors
+        self.versions = [(t, t._vc().v) for t in _tensors_in((args, kwargs))]
 
     def seal(self, nodes: list) -> None:
         """Free the saved state of the region's nodes (called after the forward)."""
@@ -268,6 +276,10 @@ class _Frame:
         node.__dict__.update(state)
 
     def _recompute(self) -> None:
+        from ..autograd.graph import _modified_msg
+        for t, v in self.versions:
+            if t._vc().v != v:
+                raise RuntimeError(_modified_msg(_CheckpointInputs, t.shape, t._vc().v, v))
         with self.fwd_state.replay(), enable_grad(), self.recompute_ctx:
             start = next_seq()
             outputs = self.fn(*self.args, **self.kwargs)

@@ -412,3 +412,15 @@ def test_conv_batchnorm_pool_model(reentrant):
         ck(lib).checkpoint(m, x, use_reentrant=reentrant).pow(2).sum().backward()
         results[lib.__name__] = grads_of(lib, m, x) + [m[1].running_mean, m[1].running_var]
     assert_close(results["ember"], results["torch"], rtol=1e-9, atol=1e-10)
+
+
+@pytest.mark.parametrize("reentrant", REENTRANT)
+def test_input_modified_in_place_after_forward_raises(reentrant):
+    for lib in (ember, torch):
+        x = lib.tensor(X, requires_grad=True)
+        a = x * 1
+        y = ck(lib).checkpoint(lambda t: t.sin(), a, use_reentrant=reentrant)
+        with lib.no_grad():
+            a.mul_(2)
+        with pytest.raises(RuntimeError, match="modified by an inplace operation"):
+            y.sum().backward()
