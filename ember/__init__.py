@@ -53,6 +53,8 @@ from .ops.sparse import embedding
 from .ops.special import *
 from . import linalg, nn, optim
 from . import special
+from .ops.fft_ops import *
+from . import fft
 from . import utils
 from . import testing
 from . import autograd, cuda, backends

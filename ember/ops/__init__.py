@@ -15,6 +15,7 @@ from . import (  # noqa: F401
     distance,
     dropout,
     elementwise,
+    fft_ops,
     indexing,
     linalg,
     loss,
