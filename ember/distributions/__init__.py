@@ -8,6 +8,7 @@ from .beta import Beta
 from .binomial import Binomial
 from .categorical import Categorical
 from .cauchy import Cauchy
+from .constraint_registry import biject_to, transform_to
 from .dirichlet import Dirichlet
 from .distribution import Distribution
 from .exp_family import ExponentialFamily
@@ -40,6 +41,7 @@ __all__ = [
     "LogitRelaxedBernoulli", "ExpRelaxedCategorical", "MixtureSameFamily",
     "MultivariateNormal", "Normal", "RelaxedBernoulli", "RelaxedOneHotCategorical",
     "OneHotCategorical", "OneHotCategoricalStraightThrough", "TransformedDistribution",
-    "Uniform", "constraints", "kl_divergence", "register_kl", "transforms",
+    "Uniform", "biject_to", "constraints", "kl_divergence", "register_kl", "transform_to",
+    "transforms",
 ]
 __all__.extend(transforms.__all__)

@@ -772,3 +772,15 @@ class CumulativeDistributionTransform(Transform):
         if self._cache_size == cache_size:
             return self
         return CumulativeDistributionTransform(self.distribution, cache_size=cache_size)
+
+
+# the matrix and slice transforms live in their own module (they build on the above)
+from ._structured_transforms import (  # noqa: E402
+    CatTransform,
+    CorrCholeskyTransform,
+    PositiveDefiniteTransform,
+    StackTransform,
+)
+
+__all__ += ["CatTransform", "CorrCholeskyTransform", "PositiveDefiniteTransform",
+            "StackTransform"]

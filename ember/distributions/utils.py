@@ -130,3 +130,9 @@ def _lgamma(x: Tensor) -> Tensor:
 def _digamma(x: Tensor) -> Tensor:
     from ..ops.special import digamma
     return digamma(x)
+
+
+def _igamma(a: Tensor, x: Tensor) -> Tensor:
+    """The regularized lower incomplete gamma function ``P(a, x)``."""
+    from ..ops.special import igamma
+    return igamma(a, x)

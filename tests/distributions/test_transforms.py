@@ -194,3 +194,74 @@ def test_transformed_distribution_event_shapes():
     assert tuple(e.sample((3,)).shape) == (3, 5)
     with pytest.raises(ValueError):
         ED.TransformedDistribution(ED.Normal(0.0, 1.0), "exp")
+
+
+def test_corr_cholesky_and_positive_definite():
+    ex, tx = pair(R.randn(2, 6), np.float64, True)
+    et, tt = ET.CorrCholeskyTransform(), TT.CorrCholeskyTransform()
+    ey, ty = et(ex), tt(tx)
+    assert_close(ey, ty)
+    assert bool(ED.constraints.corr_cholesky.check(ey).all())
+    assert_close(et.log_abs_det_jacobian(ex, ey), tt.log_abs_det_jacobian(tx, ty))
+    assert_close(et.inv(ey.detach()), tt.inv(ty.detach()), rtol=1e-8)
+    ge = ember.autograd.grad(et.log_abs_det_jacobian(ex, ey).sum() + ey.sum(), [ex])
+    gt = torch.autograd.grad(tt.log_abs_det_jacobian(tx, ty).sum() + ty.sum(), [tx])
+    assert_close(ge[0], gt[0])
+    assert tuple(et.forward_shape((4, 6))) == (4, 4, 4)
+    assert tuple(et.inverse_shape((4, 4, 4))) == (4, 6)
+    ex, tx = pair(R.randn(2, 3, 3), np.float64, True)
+    ep, tp = ET.PositiveDefiniteTransform(), TT.PositiveDefiniteTransform()
+    assert_close(ep(ex), tp(tx))
+    assert_close(ep.inv(ep(ex)), tp.inv(tp(tx)), rtol=1e-8)
+
+
+def test_cat_and_stack_transforms():
+    ex, tx = pair(R.randn(4, 5), np.float64, True)
+    ec = ET.CatTransform([ET.ExpTransform(), ET.AffineTransform(1.0, 2.0)], dim=1,
+                         lengths=[2, 3])
+    tc = TT.CatTransform([TT.ExpTransform(), TT.AffineTransform(1.0, 2.0)], dim=1,
+                         lengths=[2, 3])
+    ey, ty = ec(ex), tc(tx)
+    assert_close(ey, ty)
+    assert_close(ec.inv(ey), tc.inv(ty))
+    assert_close(ec.log_abs_det_jacobian(ex, ey), tc.log_abs_det_jacobian(tx, ty))
+    np.testing.assert_array_equal(ec.domain.check(ex).numpy(), tc.domain.check(tx).numpy())
+    es = ET.StackTransform([ET.ExpTransform(), ET.SigmoidTransform()], dim=0)
+    ts = TT.StackTransform([TT.ExpTransform(), TT.SigmoidTransform()], dim=0)
+    ex, tx = pair(R.randn(2, 3), np.float64, True)
+    assert_close(es(ex), ts(tx))
+    assert_close(es.log_abs_det_jacobian(ex, es(ex)), ts.log_abs_det_jacobian(tx, ts(tx)))
+    assert_close(es.inv(es(ex)), ts.inv(ts(tx)))
+    with pytest.raises(ValueError):
+        ec(ember.zeros(4, 4))
+
+
+REG = [
+    ("real", ()), ("positive", ()), ("nonnegative", ()), ("unit_interval", ()),
+    ("simplex", ()), ("real_vector", ()), ("lower_cholesky", ()), ("corr_cholesky", ()),
+    ("greater_than", (2.0,)), ("less_than", (-1.0,)), ("interval", (-1.0, 3.0)),
+    ("half_open_interval", (0.0, 2.0)), ("positive_definite", ()),
+]
+
+
+@pytest.mark.parametrize("name,args", REG, ids=[r[0] for r in REG])
+@pytest.mark.parametrize("registry", ["biject_to", "transform_to"])
+def test_constraint_registry(name, args, registry):
+    ec, tc = getattr(ED.constraints, name), getattr(TD.constraints, name)
+    if args:
+        ec, tc = ec(*args), tc(*args)
+    ereg, treg = getattr(ED, registry), getattr(TD, registry)
+    try:
+        tt = treg(tc)
+    except NotImplementedError:
+        with pytest.raises(NotImplementedError, match="Cannot transform"):
+            ereg(ec)
+        return
+    et = ereg(ec)
+    assert repr(et) == repr(tt)
+    shape = {"simplex": (3, 4), "real_vector": (3, 4), "corr_cholesky": (3, 6),
+             "lower_cholesky": (2, 3, 3), "positive_definite": (2, 3, 3)}.get(name, (5,))
+    ex, tx = pair(R.randn(*shape), np.float64)
+    ey, ty = et(ex), tt(tx)
+    assert_close(ey, ty, rtol=1e-9, atol=1e-12)
+    assert bool(ec.check(ey).all())
