@@ -260,10 +260,11 @@ def vjp(func: Callable, *primals, has_aux: bool = False):
             if tuple(c.shape) != tuple(o.shape):
                 raise RuntimeError(f"Mismatch in shape: grad_output has a shape of {c.shape} "
                                    f"and output has a shape of {o.shape}.")
+        want = is_grad_enabled() if create_graph is None else create_graph
+        record = want and (any(level.needs_graph(o) for o in out_flat)
+                           or any(isinstance(c, Tensor) and c.requires_grad for c in ct_flat))
         with enable_grad():
-            grads = _grads(out_flat, new_flat, ct_flat,
-                           create_graph=is_grad_enabled() if create_graph is None
-                           else create_graph)
+            grads = _grads(out_flat, new_flat, ct_flat, create_graph=record)
         inner = _Level.__new__(_Level)
         inner.__dict__.update(level.__dict__)
         inner.outer_grad = level.outer_grad and is_grad_enabled()

@@ -241,3 +241,19 @@ def test_jvp_and_jacfwd_through_nn_ops(case):
          rtol=1e-10, atol=1e-12)
     both(lambda lib: lib.func.jacfwd(lambda x: f(lib)(x.reshape(2, 3, 6, 6)).sum(0).mean())(
         lib.tensor(XI.reshape(-1))), rtol=1e-10, atol=1e-12)
+
+
+def test_vjp_fn_graph_rules():
+    """vjp_fn's result is differentiable w.r.t. a cotangent or primal that requires
+    grad, and plain under no_grad."""
+    def run(lib):
+        ct = lib.tensor(X, requires_grad=True)
+        _, fn = lib.func.vjp(lambda x: x.sin() * x, lib.tensor(X * 2))
+        (g1,) = fn(ct)
+        x = lib.tensor(X, requires_grad=True)
+        _, fn2 = lib.func.vjp(lambda a: a ** 3, x)
+        (g2,) = fn2(lib.ones(3, dtype=lib.float64))
+        with lib.no_grad():
+            (g3,) = fn2(lib.ones(3, dtype=lib.float64))
+        return (g1, lib.autograd.grad(g1.sum(), ct), g2, lib.autograd.grad(g2.sum(), x), g3)
+    both(run)
