@@ -43,6 +43,12 @@ class LinAlgError(RuntimeError):
 _LOW = _dt.HALF_NP
 
 
+def _real(dt) -> np.dtype:
+    """The real dtype of singular values / Hermitian eigenvalues of a ``dt`` matrix."""
+    dt = np.dtype(dt)
+    return np.finfo(dt).dtype if dt.kind == "c" else dt
+
+
 def _const(arr, like) -> Tensor:
     return Tensor._make(np.asarray(arr), like._device)
 
@@ -402,11 +408,11 @@ class SVD(Op):
             bs = a.shape[:-2]
             eu = np.broadcast_to(np.eye(m, um, dtype=a.dtype), bs + (m, um)).copy()
             ev = np.broadcast_to(np.eye(vn, n, dtype=a.dtype), bs + (vn, n)).copy()
-            return eu, np.zeros(bs + (k,), a.dtype), ev
+            return eu, np.zeros(bs + (k,), _real(a.dtype)), ev
         u, s, vh = _lapack("linalg.svd", np.linalg.svd, a, full_matrices, msg=(
             "linalg.svd: The algorithm failed to converge because the input matrix is "
             "ill-conditioned or has too many repeated singular values."))
-        return u, s.astype(a.dtype, copy=False), vh
+        return u, s.astype(_real(a.dtype), copy=False), vh
 
     def backward(self, gU, gS, gVh):
         U, S, Vh = self._unpack()
@@ -420,25 +426,30 @@ class SVD(Op):
             if n > k:
                 sel = _const(np.eye(k, n, dtype=Vh._data.dtype), Vh)
                 Vh, gVh = matmul(sel, Vh), matmul(sel, gVh)
-        V, gV = Vh.mT, gVh.mT
-        UhgU = matmul(U.mT, gU)
-        UhgU = UhgU - UhgU.mT
-        VhgV = matmul(V.mT, gV)
-        VhgV = VhgV - VhgV.mT
+        V, gV = Vh.mH, gVh.mH
+        UhgU = matmul(U.mH, gU)
+        UhgU = UhgU - UhgU.mH
+        VhgV = matmul(V.mH, gV)
+        VhgV = VhgV - VhgV.mH
         S2 = S * S
         E = _unsq(S2, -2) - _unsq(S2, -1)
         E = E + _eye(k, E)
-        gA = (UhgU * _unsq(S, -2) + _unsq(S, -1) * VhgV) / E
+        off = _const(1 - np.eye(k, dtype=S._data.dtype), S)
+        gA = (UhgU * _unsq(S, -2) + _unsq(S, -1) * VhgV) / E * off
         gA = gA + _diag_embed(gS)
+        if U._dtype.is_complex:
+            # the phases of U's and V's columns are free together: with V's held fixed, the
+            # imaginary diagonal of U^H gU contributes i Im(U^H gU)_ii / S_i
+            gA = gA + _diag_embed(_diag(UhgU) / (2 * S))
         if m > n:
             gA = matmul(U, gA)
             gUSinv = gU / _unsq(S, -2)
-            gA = gA + gUSinv - matmul(U, matmul(U.mT, gUSinv))
+            gA = gA + gUSinv - matmul(U, matmul(U.mH, gUSinv))
             gA = matmul(gA, Vh)
         elif m < n:
             gA = matmul(gA, Vh)
             gVSinv = gV / _unsq(S, -2)
-            gA = gA + gVSinv.mT - matmul(matmul(gVSinv.mT, V), Vh)
+            gA = gA + gVSinv.mH - matmul(matmul(gVSinv.mH, V), Vh)
             gA = matmul(U, gA)
         else:
             gA = matmul(U, matmul(gA, Vh))
@@ -466,9 +477,9 @@ def svdvals(A, *, driver=None, out=None):
         return _out(svd(A, full_matrices=False).S, out)
     a = A._data
     if a.size == 0:
-        s = np.zeros(a.shape[:-2] + (min(a.shape[-2:]),), a.dtype)
+        s = np.zeros(a.shape[:-2] + (min(a.shape[-2:]),), _real(a.dtype))
     else:
-        s = np.linalg.svd(a, compute_uv=False).astype(a.dtype, copy=False)
+        s = np.linalg.svd(a, compute_uv=False).astype(_real(a.dtype), copy=False)
     return _out(_const(s, A), out)
 
 
@@ -483,17 +494,17 @@ class Eigh(Op):
         w, v = _lapack("linalg.eigh", np.linalg.eigh, a, UPLO, msg=(
             "linalg.eigh: The algorithm failed to converge because the input matrix is "
             "ill-conditioned or has too many repeated eigenvalues."))
-        return w.astype(a.dtype, copy=False), v
+        return w.astype(_real(a.dtype), copy=False), v
 
     def backward(self, gL, gV):
         L, V = self._unpack()
         n = L.shape[-1]
-        VhgV = matmul(V.mT, gV)
-        VhgV = (VhgV - VhgV.mT) * 0.5
+        VhgV = matmul(V.mH, gV)
+        VhgV = (VhgV - VhgV.mH) * 0.5
         E = _unsq(L, -2) - _unsq(L, -1)
         E = E + _eye(n, E)
-        gA = VhgV / E + _diag_embed(gL)
-        return (matmul(V, matmul(gA, V.mT)),)
+        gA = VhgV / E * _const(1 - np.eye(n, dtype=L._data.dtype), L) + _diag_embed(gL)
+        return (matmul(V, matmul(gA, V.mH)),)
 
 
 def eigh(A, UPLO="L", *, out=None):  # noqa: N803
@@ -512,7 +523,7 @@ def eigvalsh(A, UPLO="L", *, out=None):  # noqa: N803
     _check_square("linalg.eigvalsh", A)
     if _needs_grad(A):
         return _out(eigh(A, UPLO).eigenvalues, out)
-    w = np.linalg.eigvalsh(A._data, UPLO).astype(A._data.dtype, copy=False)
+    w = np.linalg.eigvalsh(A._data, UPLO).astype(_real(A._data.dtype), copy=False)
     return _out(_const(w, A), out)
 
 
@@ -543,7 +554,7 @@ def pinv(A, *, atol=None, rtol=None, hermitian=False, out=None):
         keep = Sabs > tol
         safe = L + _const((~keep).astype(L._data.dtype), L)
         w = _const(keep.astype(L._data.dtype), L) / safe
-        return _out(matmul(V * _unsq(w, -2), V.mT), out)
+        return _out(matmul(V * _unsq(w, -2), V.mH), out)
     if A._data.size == 0:
         return _out(_const(np.zeros(A.shape[:-2] + (n, m), A._data.dtype), A), out)
     if not _needs_grad(A):
@@ -551,14 +562,15 @@ def pinv(A, *, atol=None, rtol=None, hermitian=False, out=None):
         tol = _tol(S, m, n, atol, rtol, A._data.dtype)
         keep = S > tol
         w = np.where(keep, 1.0 / np.where(keep, S, 1), 0).astype(A._data.dtype)
-        r = np.matmul(np.swapaxes(Vh, -1, -2) * w[..., None, :], np.swapaxes(U, -1, -2))
+        r = np.matmul(np.conj(np.swapaxes(Vh, -1, -2)) * w[..., None, :],
+                      np.conj(np.swapaxes(U, -1, -2)))
         return _out(_const(r.astype(A._data.dtype, copy=False), A), out)
     U, S, Vh = svd(A, full_matrices=False)
     tol = _tol(S._data, m, n, atol, rtol, A._data.dtype)
     keep = S._data > tol
     safe = S + _const((~keep).astype(S._data.dtype), S)
     w = _const(keep.astype(S._data.dtype), S) / safe
-    return _out(matmul(Vh.mT * _unsq(w, -2), U.mT), out)
+    return _out(matmul(Vh.mH * _unsq(w, -2), U.mH), out)
 
 
 @autocast_composite("linalg_matrix_rank")
@@ -1106,7 +1118,8 @@ class LUFactor(Op):
 
 def _lu_checks(name, A, pivot=True) -> None:
     if A.dim() < 2:
-        raise RuntimeError(f"torch.{name}: Expected tensor with 2 or more dimensions. Got size: "
+        who = "linalg.lu" if name == "linalg.lu" else "torch.lu_factor"
+        raise RuntimeError(f"{who}: Expected tensor with 2 or more dimensions. Got size: "
                            f"{list(A.shape)} instead")
     if not pivot:
         raise RuntimeError(f"{name.replace('lu_factor_ex', 'lu_factor')}: LU without pivoting "
@@ -1249,7 +1262,7 @@ class Lstsq(Op):
         """(solution, residuals); the rank and singular values go to the ``extras`` list."""
         m, n = a.shape[-2:]
         u, s, vh = np.linalg.svd(a, full_matrices=False)
-        s = s.astype(a.dtype, copy=False)
+        s = s.astype(_real(a.dtype), copy=False)
         if driver == "gels":
             keep = np.ones(s.shape, bool)
         else:
