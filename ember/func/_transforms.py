@@ -297,6 +297,12 @@ def jvp(func: Callable, primals, tangents, *, strict: bool = False, has_aux: boo
             if not isinstance(x, Tensor):
                 raise RuntimeError(f"{api}: Expected {name} to only contain Tensors, got "
                                    f"{type(x)}")
+    for p, t in zip(flat, t_flat):
+        if tuple(p.shape) != tuple(t.shape):
+            raise RuntimeError("Trying to set a forward gradient that has a different size "
+                               "than that of the original Tensor, this is not supported. "
+                               f"Tensor is of size {list(p.shape)} while the given forward "
+                               f"gradient is of size {list(t.shape)}.")
     level = _Level()
     with enable_grad():
         new_flat = [level.differentiable(x) for x in flat]

@@ -167,6 +167,8 @@ def test_jvp_errors():
                                          (lib.tensor(X),), has_aux=True))
     raises_same(lambda lib: lib.func.jvp(lambda x: x.detach() * 2, (lib.tensor(X),),
                                          (lib.tensor(X),), strict=True))
+    raises_same(lambda lib: lib.func.jvp(lambda x: x * 2, (lib.tensor(X),),
+                                         (lib.ones(2, dtype=lib.float64),)))
 
 
 @pytest.mark.parametrize("name", ["jacrev", "jacfwd"])
