@@ -424,3 +424,29 @@ def test_input_modified_in_place_after_forward_raises(reentrant):
             a.mul_(2)
         with pytest.raises(RuntimeError, match="modified by an inplace operation"):
             y.sum().backward()
+
+
+def test_debug_lists_operators_of_both_runs():
+    """ember's debug report names the operators of the forward and the recomputation
+    (torch prints its dispatcher log; the two formats differ, so ember alone here)."""
+    for use_global in (False, True):
+        state = {"n": 4}
+
+        def fn(a, state=state):
+            r = a[: state["n"]].exp()
+            state["n"] = 2
+            return r
+        x = ember.tensor(X, requires_grad=True)
+        if use_global:
+            with ember.utils.checkpoint.set_checkpoint_debug_enabled(True):
+                y = ember.utils.checkpoint.checkpoint(fn, x, use_reentrant=False)
+        else:
+            y = ember.utils.checkpoint.checkpoint(fn, x, use_reentrant=False, debug=True)
+        with pytest.raises(ember.utils.checkpoint.CheckpointError) as e:
+            y.sum().backward()
+        msg = str(e.value)
+        assert "Operations executed during the original forward" in msg
+        assert "ExpBackward0" in msg
+    with pytest.raises(ValueError, match="debug=True is incompatible with non-default"):
+        ember.utils.checkpoint.checkpoint(fn, x, use_reentrant=False, debug=True,
+                                          context_fn=lambda: (None, None))
