@@ -34,7 +34,7 @@ from ..autograd.grad_mode import enable_grad, is_grad_enabled
 from ..autograd.graph import AccumulateGrad, next_seq
 from ._pytree import tree_flatten, tree_map, tree_unflatten
 
-__all__ = ["grad", "grad_and_value", "vjp", "jvp", "jacrev", "jacfwd", "hessian"]
+__all__ = ["grad", "grad_and_value", "vjp", "jvp", "linearize", "jacrev", "jacfwd", "hessian"]
 
 
 class _Level:
@@ -330,6 +330,30 @@ def jvp(func: Callable, primals, tangents, *, strict: bool = False, has_aux: boo
     if has_aux:
         return out, jv, level.lift(aux, tensors_only=True)
     return out, jv
+
+
+def linearize(func: Callable, *primals):
+    """``(func(*primals), jvp_fn)`` where ``jvp_fn(*tangents)`` is the JVP at ``primals``.
+    torch traces the JVP graph once; ember re-runs ``jvp`` on every call (same values)."""
+    output = func(*primals)
+    flat, spec = tree_flatten(primals)
+    metas = [(p.shape, p.device, p.dtype) for p in flat]
+
+    def jvp_fn(*tangents):
+        t_flat, t_spec = tree_flatten(tangents)
+        if t_spec != spec:
+            raise RuntimeError(f"Expected the tangents {t_spec} to have the same argspec as "
+                               f"the primals {spec}")
+        for idx, (t, meta) in enumerate(zip(t_flat, metas)):
+            for what, have, want in zip(("shape", "device", "dtype"),
+                                        (t.shape, t.device, t.dtype), meta):
+                if have != want:
+                    raise RuntimeError(f"tangent:{idx} with {what} {have} in flattened pytree "
+                                       f"doesn't match the {what} {want} of the "
+                                       "corresponding primal.")
+        return jvp(func, primals, tangents)[1]
+
+    return output, jvp_fn
 
 
 # --- Jacobians ----------------------------------------------------------------------------------

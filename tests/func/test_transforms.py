@@ -259,3 +259,19 @@ def test_vjp_fn_graph_rules():
             (g3,) = fn2(lib.ones(3, dtype=lib.float64))
         return (g1, lib.autograd.grad(g1.sum(), ct), g2, lib.autograd.grad(g2.sum(), x), g3)
     both(run)
+
+
+def test_linearize():
+    def run(lib):
+        out, fn = lib.func.linearize(lambda x, y: (x.sin() * y).sum(0), lib.tensor(Y),
+                                     lib.tensor(Y * 2))
+        return out, fn(lib.ones(2, 3, dtype=lib.float64), lib.tensor(Y)), fn(
+            lib.tensor(Y), lib.zeros(2, 3, dtype=lib.float64))
+    both(run)
+    raises_same(lambda lib: lib.func.linearize(lambda x: x.sin(), lib.tensor(X))[1](
+        lib.ones(2, dtype=lib.float64)))
+    raises_same(lambda lib: lib.func.linearize(lambda x: x.sin(), lib.tensor(X))[1](
+        lib.ones(3)))
+    e, _ = raises_same(lambda lib: lib.func.linearize(lambda x: x.sin(), lib.tensor(X))[1](
+        lib.ones(3, dtype=lib.float64), lib.ones(3, dtype=lib.float64)), match_message=False)
+    assert "to have the same argspec as the primals" in str(e)
