@@ -1302,6 +1302,7 @@ class Lstsq(Op):
         return gA, gB
 
 
+@autocast_composite("linalg_lstsq")
 def lstsq(A, B, rcond=None, *, driver=None):
     """Least-squares solution of A X = B: (solution, residuals, rank, singular_values) as
     torch's CPU drivers report them (default 'gelsy'): residuals for m > n and full rank
@@ -1400,6 +1401,7 @@ def _check_eig(name, A):
         raise RuntimeError(f"Unknown Complex ScalarType for {_type_name(A._dtype)}")
 
 
+@autocast_composite("linalg_eig")
 def eig(A, *, out=None):
     """Eigenvalues and unit-norm eigenvectors of a general square matrix (complex results,
     LAPACK geev's order and phase convention)."""
@@ -1409,6 +1411,7 @@ def eig(A, *, out=None):
     return _rt("linalg_eig", ("eigenvalues", "eigenvectors"))(L, V)
 
 
+@autocast_composite("linalg_eigvals")
 def eigvals(A, *, out=None):
     """Eigenvalues of a general square matrix (complex)."""
     _check_eig("linalg.eigvals", A)
@@ -1426,6 +1429,7 @@ def eigvals(A, *, out=None):
 _COND_ORDS = (None, 2, -2, "fro", "nuc", 1, -1, math.inf, -math.inf)
 
 
+@autocast_composite("linalg_cond")
 def cond(A, p=None, *, out=None):
     """Condition number: the ratio of extreme singular values (p None, 2, -2), else
     norm(A, p) * norm(inv(A), p) (square A; inf where A is singular)."""
@@ -1533,6 +1537,7 @@ def matrix_exp(A):
 
 # --- tensorinv / tensorsolve / vander -------------------------------------------------------
 
+@autocast_composite("linalg_tensorinv")
 def tensorinv(A, ind=2, *, out=None):
     """The inverse of A for tensordot over its first ``ind`` dimensions."""
     if ind <= 0:
@@ -1545,6 +1550,7 @@ def tensorinv(A, ind=2, *, out=None):
     return _out(inv(A.reshape(pf, pb)).reshape(*back, *front), out)
 
 
+@autocast_composite("linalg_tensorsolve")
 def tensorsolve(A, B, dims=None, *, out=None):
     """X with tensordot(A, X, X.ndim) = B; ``dims`` of A are moved to the end first."""
     if dims is not None:
@@ -1657,6 +1663,7 @@ def _apply_reflector(C, v, t, left, conj_t):
     return C - t * matmul(matmul(C, v), v.mH)
 
 
+@autocast_composite("linalg_householder_product")
 def householder_product(A, tau, *, out=None):
     """The first n columns of H_1 ... H_k, H_i = I - tau_i v_i v_i^H with v_i from the i-th
     column of A below the diagonal (LAPACK orgqr); differentiable in A and tau."""

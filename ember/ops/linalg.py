@@ -768,6 +768,7 @@ def pinverse(input, rcond=1e-15):
 
 # --- legacy decompositions and solvers (torch's top-level names) ------------------------------
 
+@autocast_composite("cholesky")
 def cholesky(input, upper=False, *, out=None):
     """torch.cholesky (deprecated in torch for linalg.cholesky), with ``cholesky:`` errors."""
     from .. import linalg as L
@@ -779,6 +780,7 @@ def cholesky(input, upper=False, *, out=None):
         raise L.LinAlgError(str(e).replace("linalg.cholesky:", "cholesky:", 1)) from None
 
 
+@autocast_composite("qr")
 def qr(input, some=True, *, out=None):
     """torch.qr: linalg.qr with ``mode='reduced'`` (``some``) or ``'complete'``."""
     from .. import linalg as L
@@ -788,6 +790,7 @@ def qr(input, some=True, *, out=None):
     return res if out is None else return_types.qr(_out(Q, out[0]), _out(R, out[1]))
 
 
+@autocast_composite("svd")
 def svd(input, some=True, compute_uv=True, *, out=None):
     """torch.svd: (U, S, V) with V = Vh^H (not Vh); without ``compute_uv`` U and V are zero
     matrices of sizes m x m and n x n."""
@@ -810,21 +813,25 @@ def svd(input, some=True, compute_uv=True, *, out=None):
     return return_types.svd(U, S, V)
 
 
+@autocast_composite("triangular_solve")
 def triangular_solve(input, A, upper=True, transpose=False, unitriangular=False, *, out=None):
     from .. import linalg as L
     return L.triangular_solve(input, A, upper, transpose, unitriangular, out=out)
 
 
+@autocast_composite("cholesky_solve")
 def cholesky_solve(input, input2, upper=False, *, out=None):
     from .. import linalg as L
     return L.cholesky_solve(input, input2, upper, out=out)
 
 
+@autocast_composite("cholesky_inverse")
 def cholesky_inverse(input, upper=False, *, out=None):
     from .. import linalg as L
     return L.cholesky_inverse(input, upper, out=out)
 
 
+@autocast_composite("_lu_with_info")
 def lu(A, pivot=True, get_infos=False, out=None):
     """torch.lu: (LU, pivots) or, with ``get_infos``, (LU, pivots, infos); never raises for
     a singular matrix."""
@@ -840,22 +847,26 @@ def lu_unpack(LU_data, LU_pivots, unpack_data=True, unpack_pivots=True, *, out=N
     return L.lu_unpack(LU_data, LU_pivots, unpack_data, unpack_pivots, out=out)
 
 
+@autocast_composite("lu_solve")
 def lu_solve(input, LU_data, LU_pivots, *, out=None):  # noqa: N803
     """torch.lu_solve(b, LU, pivots) = linalg.lu_solve(LU, pivots, b)."""
     from .. import linalg as L
     return L.lu_solve(LU_data, LU_pivots, input, out=out)
 
 
+@autocast_composite("geqrf")
 def geqrf(input, *, out=None):
     from .. import linalg as L
     return L.geqrf(input, out=out)
 
 
+@autocast_composite("orgqr")
 def orgqr(input, tau):
     from .. import linalg as L
     return L.householder_product(input, tau)
 
 
+@autocast_composite("ormqr")
 def ormqr(input, input2, input3, left=True, transpose=False, *, out=None):
     from .. import linalg as L
     return L.ormqr(input, input2, input3, left, transpose, out=out)

@@ -16,6 +16,7 @@ import numpy as np
 
 from .. import dtypes as _dt
 from .._tensor import Tensor, _wrap_dim
+from ..amp.autocast_mode import autocast_composite
 from .complex_ops import holomorphic_backward
 from .elementwise import _out
 from .registry import Op, apply, apply_inplace, promote_same
@@ -1428,12 +1429,14 @@ def _quantile(input, q, dim, keepdim, interpolation, ignore_nan, out):
     return _out(r, out)
 
 
+@autocast_composite("quantile")
 def quantile(input, q, dim=None, keepdim=False, *, interpolation="linear", out=None):
     """The q-th quantiles of ``input`` along ``dim`` (all elements when None), with
     torch's interpolation modes; a NaN in a slice makes its result NaN."""
     return _quantile(input, q, dim, keepdim, interpolation, False, out)
 
 
+@autocast_composite("nanquantile")
 def nanquantile(input, q, dim=None, keepdim=False, *, interpolation="linear", out=None):
     """As ``quantile``, ignoring NaNs (an all-NaN slice gives NaN)."""
     return _quantile(input, q, dim, keepdim, interpolation, True, out)

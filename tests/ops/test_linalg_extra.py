@@ -336,3 +336,52 @@ def test_tensor_methods_and_top_level_names():
     x = b.triangular_solve(a).solution.numpy()
     xt = torch.tensor(b.numpy()).triangular_solve(torch.tensor(a.numpy())).solution.numpy()
     np.testing.assert_allclose(x, xt, rtol=1e-10)
+
+
+# --- autocast: these are in torch's CPU fp32 list (half inputs run in float32) ---------------
+
+def _spd32(n):
+    m = np.random.randn(n, n)
+    return (m @ m.T + n * np.eye(n)).astype(np.float32)
+
+
+AUTOCAST = {
+    "quantile": lambda L, x, y, f: L.quantile(x, 0.3),
+    "nanquantile": lambda L, x, y, f: L.nanquantile(x, 0.3, dim=0),
+    "cholesky": lambda L, x, y, f: L.cholesky(x),
+    "cholesky_inverse": lambda L, x, y, f: L.cholesky_inverse(f),
+    "cholesky_solve": lambda L, x, y, f: L.cholesky_solve(y, f),
+    "lu_solve": lambda L, x, y, f: L.lu_solve(y, *L.linalg.lu_factor(x.float())),
+    "_lu_with_info": lambda L, x, y, f: L.lu(x)[0],
+    "geqrf": lambda L, x, y, f: L.geqrf(x)[1],
+    "orgqr": lambda L, x, y, f: L.orgqr(x, x[0]),
+    "ormqr": lambda L, x, y, f: L.ormqr(x, x[0], y),
+    "qr": lambda L, x, y, f: L.qr(x)[1].abs(),
+    "svd": lambda L, x, y, f: L.svd(x)[1],
+    "triangular_solve": lambda L, x, y, f: L.triangular_solve(y, x)[0],
+    "linalg_cond": lambda L, x, y, f: L.linalg.cond(x),
+    "linalg_eig": lambda L, x, y, f: L.linalg.eig(x)[0].real.sum(),
+    "linalg_eigvals": lambda L, x, y, f: (L.linalg.eigvals(x) ** 2).sum(),
+    "linalg_householder_product": lambda L, x, y, f: L.linalg.householder_product(x, x[0]),
+    "linalg_tensorinv": lambda L, x, y, f: L.linalg.tensorinv(x, ind=1),
+    "linalg_tensorsolve": lambda L, x, y, f: L.linalg.tensorsolve(x, y[:, 0]),
+    "linalg_lstsq": lambda L, x, y, f: L.linalg.lstsq(x, y).solution,
+}
+
+
+@pytest.mark.parametrize("low", ["bfloat16", "float16"])
+@pytest.mark.parametrize("name", sorted(AUTOCAST))
+def test_autocast_fp32_matches_torch(name, low):
+    a = _spd32(3)
+    arrays = (a, np.random.randn(3, 2).astype(np.float32),
+              np.linalg.cholesky(a).astype(np.float32))
+    outs = []
+    for lib in (torch, ember):
+        dt = getattr(lib, low)
+        with lib.autocast("cpu", dtype=dt):
+            o = AUTOCAST[name](lib, *(lib.tensor(x).to(dt) for x in arrays))
+        outs.append(o)
+    t, e = outs
+    assert str(e.dtype).split(".")[-1] == str(t.dtype).split(".")[-1]
+    # inputs were rounded to the half dtype in both; the rest runs in float32
+    np.testing.assert_allclose(e.detach().numpy(), t.detach().numpy(), rtol=1e-4, atol=1e-4)
