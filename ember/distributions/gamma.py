@@ -10,7 +10,7 @@ from .._tensor import Size, Tensor
 from . import constraints
 from ._sampling import _standard_gamma
 from .exp_family import ExponentialFamily
-from .utils import _digamma, _lgamma, broadcast_all
+from .utils import _digamma, _igamma, _lgamma, broadcast_all
 
 __all__ = ["Chi2", "Gamma"]
 
@@ -70,6 +70,11 @@ class Gamma(ExponentialFamily):
         c = self.concentration
         return (ember.xlogy(c, self.rate) + ember.xlogy(c - 1, value) - self.rate * value
                 - _lgamma(c))
+
+    def cdf(self, value: Tensor) -> Tensor:
+        if self._validate_args:
+            self._validate_sample(value)
+        return _igamma(self.concentration, self.rate * value)
 
     def entropy(self) -> Tensor:
         c = self.concentration

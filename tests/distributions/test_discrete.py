@@ -34,6 +34,11 @@ CASES = {
                         R.randint(0, 9, (5, 3)).astype(float)),
     "Multinomial-probs": (dict(total_count=6, probs=PROBS),
                           R.multinomial(6, PROBS[0], (5, 2)).astype(float)),
+    "NegativeBinomial-probs": (dict(total_count=np.array([0.5, 3.0, 7.5]),
+                                    probs=R.uniform(0.1, 0.9, 3)),
+                               R.randint(0, 9, (5, 3)).astype(float)),
+    "NegativeBinomial-logits": (dict(total_count=4.0, logits=R.randn(3)),
+                                R.randint(0, 9, (5, 3)).astype(float)),
     "Multinomial-logits": (dict(total_count=4, logits=R.randn(3)),
                            R.multinomial(4, [0.2, 0.3, 0.5], 5).astype(float)),
 }

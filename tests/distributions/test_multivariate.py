@@ -195,3 +195,21 @@ def test_dirichlet(dtype, conc):
     assert tuple(s.shape) == (6, 2, 3) and s.requires_grad
     with pytest.raises(ValueError, match="at least one-dimensional"):
         ED.Dirichlet(ember.tensor(1.0))
+
+
+@pytest.mark.parametrize("dtype", DTYPES, ids=["f32", "f64"])
+def test_logistic_normal(dtype):
+    el, tl = {}, {}
+    for k, v in dict(loc=R.randn(2, 3), scale=R.uniform(0.5, 2, (2, 3))).items():
+        el[k], tl[k] = pair(v, dtype, True)
+    ed = ED.LogisticNormal(el["loc"], el["scale"])
+    td = torch.distributions.LogisticNormal(tl["loc"], tl["scale"])
+    assert tuple(ed.event_shape) == tuple(td.event_shape) == (4,)
+    x = np.exp(R.randn(5, 2, 4))
+    v = pair(x / x.sum(-1, keepdims=True), dtype)
+    compare(ed, td, el, tl, "log_prob", dtype, v, **({"rtol": 1e-4} if dtype is np.float32
+                                                     else {}))
+    s = ed.rsample((7,))
+    assert tuple(s.shape) == (7, 2, 4) and s.requires_grad
+    assert bool(ed.support.check(s.detach()).all())
+    assert tuple(ED.LogisticNormal(0.0, 1.0).event_shape) == (2,)

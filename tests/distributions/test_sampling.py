@@ -32,6 +32,12 @@ CONTINUOUS = {
     "Gamma": dict(concentration=np.array([0.2, 1.0, 4.5, 50.0]),
                   rate=np.array([1.0, 2.0, 0.5, 3.0])),
     "Chi2": dict(df=np.array([0.7, 3.0, 10.0])),
+    "HalfCauchy": dict(scale=np.array([0.5, 2.0])),
+    "Pareto": dict(scale=np.array([0.5, 2.0]), alpha=np.array([0.8, 3.0])),
+    "Weibull": dict(scale=np.array([0.5, 2.0]), concentration=np.array([0.6, 3.0])),
+    "Kumaraswamy": dict(concentration1=np.array([0.5, 3.0]),
+                        concentration0=np.array([2.0, 0.7])),
+    "InverseGamma": dict(concentration=np.array([0.5, 3.0]), rate=np.array([1.0, 2.0])),
 }
 
 
@@ -74,6 +80,8 @@ MOMENTS = {
     "Geometric": dict(probs=np.array([0.2, 0.7])),
     "Bernoulli": dict(probs=np.array([0.2, 0.7])),
     "OneHotCategorical": dict(probs=np.array([0.2, 0.3, 0.5])),
+    "FisherSnedecor": dict(df1=np.array([3.0, 10.0]), df2=np.array([12.0, 20.0])),
+    "NegativeBinomial": dict(total_count=np.array([0.5, 6.0]), probs=np.array([0.3, 0.6])),
 }
 
 
