@@ -26,6 +26,7 @@ from .kumaraswamy import Kumaraswamy
 from .laplace import Laplace
 from .log_normal import LogNormal
 from .logistic_normal import LogisticNormal
+from .lowrank_multivariate_normal import LowRankMultivariateNormal
 from .mixture_same_family import MixtureSameFamily
 from .multinomial import Multinomial
 from .multivariate_normal import MultivariateNormal
@@ -44,7 +45,7 @@ from .weibull import Weibull
 
 __all__ = [
     "FisherSnedecor", "HalfCauchy", "InverseGamma", "Kumaraswamy", "LogisticNormal",
-    "NegativeBinomial", "Pareto", "Weibull",
+    "NegativeBinomial", "Pareto", "Weibull", "LowRankMultivariateNormal",
     "Beta", "Binomial", "Chi2", "Dirichlet", "Gamma", "Multinomial", "Poisson", "StudentT",
     "Bernoulli", "Categorical", "Cauchy", "Distribution", "ExponentialFamily", "Exponential",
     "Geometric", "Gumbel", "HalfNormal", "Independent", "Laplace", "LogNormal",

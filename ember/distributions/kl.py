@@ -26,6 +26,11 @@ from .gumbel import Gumbel
 from .half_normal import HalfNormal
 from .independent import Independent
 from .laplace import Laplace
+from .lowrank_multivariate_normal import (
+    LowRankMultivariateNormal,
+    _batch_lowrank_logdet,
+    _batch_lowrank_mahalanobis,
+)
 from .multivariate_normal import MultivariateNormal, _batch_mahalanobis, _solve_lower
 from .normal import Normal
 from .one_hot_categorical import OneHotCategorical
@@ -248,6 +253,68 @@ def _kl_laplace_laplace(p, q):
     t2 = loc_abs_diff / q.scale
     t3 = scale_ratio * ember.exp(-loc_abs_diff / p.scale)
     return t1 + t2 + t3 - 1
+
+
+def _lowrank_terms(q, diff):
+    """log det(Sigma_q), the Mahalanobis term of ``diff`` and ``A = C^-1 W^T D^-1`` for a
+    low-rank ``q`` (C its capacitance factor)."""
+    W, D, C = q._unbroadcasted_cov_factor, q._unbroadcasted_cov_diag, q._capacitance_tril
+    A = _solve_lower(C, W.mT / D.unsqueeze(-2))
+    return _batch_lowrank_logdet(W, D, C), _batch_lowrank_mahalanobis(W, D, diff, C), A
+
+
+def _lowrank_logdet(p):
+    return _batch_lowrank_logdet(p._unbroadcasted_cov_factor, p._unbroadcasted_cov_diag,
+                                 p._capacitance_tril)
+
+
+@register_kl(LowRankMultivariateNormal, LowRankMultivariateNormal)
+def _kl_lowrankmultivariatenormal_lowrankmultivariatenormal(p, q):
+    if p.event_shape != q.event_shape:
+        raise ValueError("KL-divergence between two Low Rank Multivariate Normals with "
+                         "different event shapes cannot be computed")
+    logdet_q, term3, A = _lowrank_terms(q, q.loc - p.loc)
+    term1 = logdet_q - _lowrank_logdet(p)
+    # trace(Sigma_q^-1 Sigma_p) by Woodbury, split over Sigma_p's diagonal and factor
+    Dq, Dp, Wp = q._unbroadcasted_cov_diag, p._unbroadcasted_cov_diag, \
+        p._unbroadcasted_cov_factor
+    term21 = (Dp / Dq).sum(-1)
+    term22 = _batch_trace_XXT(Wp * Dq.rsqrt().unsqueeze(-1))
+    term23 = _batch_trace_XXT(A * Dp.sqrt().unsqueeze(-2))
+    term24 = _batch_trace_XXT(A.matmul(Wp))
+    return 0.5 * (term1 + term21 + term22 - term23 - term24 + term3 - p.event_shape[0])
+
+
+@register_kl(MultivariateNormal, LowRankMultivariateNormal)
+def _kl_multivariatenormal_lowrankmultivariatenormal(p, q):
+    if p.event_shape != q.event_shape:
+        raise ValueError("KL-divergence between two (Low Rank) Multivariate Normals with "
+                         "different event shapes cannot be computed")
+    logdet_q, term3, A = _lowrank_terms(q, q.loc - p.loc)
+    Lp = p._unbroadcasted_scale_tril
+    term1 = logdet_q - 2 * Lp.diagonal(dim1=-2, dim2=-1).log().sum(-1)
+    term21 = _batch_trace_XXT(Lp * q._unbroadcasted_cov_diag.rsqrt().unsqueeze(-1))
+    term22 = _batch_trace_XXT(A.matmul(Lp))
+    return 0.5 * (term1 + term21 - term22 + term3 - p.event_shape[0])
+
+
+@register_kl(LowRankMultivariateNormal, MultivariateNormal)
+def _kl_lowrankmultivariatenormal_multivariatenormal(p, q):
+    if p.event_shape != q.event_shape:
+        raise ValueError("KL-divergence between two (Low Rank) Multivariate Normals with "
+                         "different event shapes cannot be computed")
+    Lq = q._unbroadcasted_scale_tril
+    term1 = 2 * Lq.diagonal(dim1=-2, dim2=-1).log().sum(-1) - _lowrank_logdet(p)
+    term3 = _batch_mahalanobis(Lq, q.loc - p.loc)
+    batch = tuple(ember.broadcast_shapes(tuple(Lq.shape[:-2]),
+                                         tuple(p._unbroadcasted_cov_factor.shape[:-2])))
+    n = p.event_shape[0]
+    Lq = Lq.expand(batch + (n, n))
+    Wp = p._unbroadcasted_cov_factor.expand(batch + (n, p.cov_factor.size(-1)))
+    Dp_sqrt = ember.diag_embed(p._unbroadcasted_cov_diag.sqrt()).expand(batch + (n, n))
+    term21 = _batch_trace_XXT(_solve_lower(Lq, Wp))
+    term22 = _batch_trace_XXT(_solve_lower(Lq, Dp_sqrt))
+    return 0.5 * (term1 + term21 + term22 + term3 - p.event_shape[0])
 
 
 @register_kl(MultivariateNormal, MultivariateNormal)

@@ -213,3 +213,50 @@ def test_logistic_normal(dtype):
     assert tuple(s.shape) == (7, 2, 4) and s.requires_grad
     assert bool(ed.support.check(s.detach()).all())
     assert tuple(ED.LogisticNormal(0.0, 1.0).event_shape) == (2,)
+
+
+def _lowrank(dtype, batch=(2,)):
+    el, tl = {}, {}
+    for k, v in dict(loc=R.randn(*batch, 4), cov_factor=R.randn(*batch, 4, 2),
+                     cov_diag=R.uniform(0.5, 2, (*batch, 4))).items():
+        el[k], tl[k] = pair(v, dtype, True)
+    return (ED.LowRankMultivariateNormal(**el),
+            torch.distributions.LowRankMultivariateNormal(**tl), el, tl)
+
+
+@pytest.mark.parametrize("dtype", DTYPES, ids=["f32", "f64"])
+def test_lowrank_mvn(dtype):
+    ed, td, el, tl = _lowrank(dtype)
+    tol = {"rtol": 2e-4, "atol": 2e-4} if dtype is np.float32 else {"rtol": 1e-9}
+    v = pair(R.randn(5, 2, 4), dtype)
+    for attr in ["mean", "variance", "scale_tril", "covariance_matrix", "precision_matrix"]:
+        compare(ed, td, el, tl, attr, dtype, **tol)
+    compare(ed, td, el, tl, "log_prob", dtype, v, **tol)
+    compare(ed, td, el, tl, "entropy", dtype, **tol)
+    assert tuple(ed.rsample((3,)).shape) == (3, 2, 4)
+    assert tuple(ed.expand((3, 2)).sample().shape) == (3, 2, 4)
+    with pytest.raises(ValueError, match="cov_factor"):
+        ED.LowRankMultivariateNormal(ember.zeros(3), ember.zeros(4, 2), ember.ones(3))
+
+
+def test_lowrank_kl_pairs():
+    lp, tlp, elp, tlpl = _lowrank(np.float64)
+    lq, tlq, elq, tlql = _lowrank(np.float64, batch=())
+    cov = R.randn(4, 4)
+    cov = cov @ cov.T + 4 * np.eye(4)
+    em, tm = pair(cov, np.float64, True)
+    eloc, tloc = pair(R.randn(4), np.float64, True)
+    mp, tmp = ED.MultivariateNormal(eloc, em), torch.distributions.MultivariateNormal(tloc, tm)
+    leaves_e = [eloc, em] + list(elp.values()) + list(elq.values())
+    leaves_t = [tloc, tm] + list(tlpl.values()) + list(tlql.values())
+    for a, b, ta, tb in [(lp, lq, tlp, tlq), (mp, lq, tmp, tlq), (lp, mp, tlp, tmp)]:
+        ek = ED.kl_divergence(a, b)
+        tk = torch.distributions.kl_divergence(ta, tb)
+        assert_close(ek, tk, rtol=1e-9, atol=1e-10)
+        eg = ember.autograd.grad(ek.sum(), leaves_e, allow_unused=True, retain_graph=True)
+        tg = torch.autograd.grad(tk.sum(), leaves_t, allow_unused=True, retain_graph=True)
+        for x, y in zip(eg, tg):
+            if y is None:
+                assert x is None or not np.any(x.numpy())
+            else:
+                assert_close(x, y, rtol=1e-8, atol=1e-10)
