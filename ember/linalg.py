@@ -368,15 +368,27 @@ class QR(Op):
             raise RuntimeError("The QR decomposition is not differentiable when mode='complete' "
                                "and nrows > ncols.")
         if m < n:
-            raise RuntimeError("ember: the derivative of linalg.qr for wide matrices (m < n) "
-                               "is not implemented")
-        # gA = [gQ + Q syminvadj(triu(gR R^H - Q^H gQ))] R^{-H}   (torch's linalg_qr_backward)
-        M = matmul(gR, R.mT) - matmul(Q.mT, gQ)
-        k = M.shape[-1]
-        up = _const(np.triu(np.ones((k, k)), 1).astype(M._data.dtype), M)
-        dg = _eye(k, M)
-        B = matmul(Q, M * up + (M * up).mT + M * dg) + gQ
-        return (matmul(B, inv(R).mT),)
+            # A = [X | Y] with X = Q R1 (square) and R2 = Q^H Y: Y's gradient is Q gR2, and
+            # R2's dependence on Q adds Y gR2^H to Q's gradient
+            from .ops.indexing import cat
+            R1, R2 = R.narrow(-1, 0, m), R.narrow(-1, m, n - m)
+            gR1, gR2 = gR.narrow(-1, 0, m), gR.narrow(-1, m, n - m)
+            Y = matmul(Q, R2)
+            gX = _qr_grad_square(Q, R1, gQ + matmul(Y, gR2.mH), gR1)
+            return (cat([gX, matmul(Q, gR2)], -1),)
+        return (_qr_grad_square(Q, R, gQ, gR),)
+
+
+def _qr_grad_square(Q, R, gQ, gR):
+    """gA = [gQ + Q copyltu(M)] R^{-H} with M = R gR^H - gQ^H Q (A = Q R, m >= n, R square);
+    copyltu(M) = tril(M) + tril(M, -1)^H, written here with M^H = gR R^H - Q^H gQ."""
+    Mh = matmul(gR, R.mH) - matmul(Q.mH, gQ)
+    up = Mh.triu(1)
+    d = _diag(Mh)
+    if Mh._dtype.is_complex:
+        d = d.real.to(Mh.dtype)  # R's diagonal is real: only the real part is a direction
+    B = matmul(Q, up + up.mH + _diag_embed(d)) + gQ
+    return apply(SolveTriangular, R, B, upper=True, left=False, adjoint=True)  # B R^{-H}
 
 
 def qr(A, mode="reduced", *, out=None):

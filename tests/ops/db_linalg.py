@@ -258,7 +258,7 @@ OPS = [
     OpInfo("qr", _qr_fn,
            lambda: [Sample((r(4, 3),)), Sample((r(3, 3),)), Sample((r(2, 5, 3),)),
                     Sample((r(4, 3, dtype=np.float64),)), Sample((r(4, 3),), noncontig=True),
-                    Sample((r(3, 5),), grad=False, name="wide"),
+                    Sample((r(3, 5),), name="wide"), Sample((r(2, 3, 6),), name="wide_batched"),
                     Sample((r(5, 3),), {"mode": "complete"}, grad=False, name="complete")],
            tol=_DECOMP,
            errors=lambda: [ErrorSample((r(3),)), ErrorSample((r(3, 3),), {"mode": "x"})]),

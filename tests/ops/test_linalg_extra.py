@@ -188,6 +188,8 @@ COMPLEX_GRAD = {
     "lstsq": (lambda L, a, b: L.linalg.lstsq(a, b).solution, lambda: [_c(5, 3), _c(5, 2)]),
     "pinv": (lambda L, a: L.linalg.pinv(a), lambda: [_c(4, 3)]),
     "svdvals": (lambda L, a: L.linalg.svdvals(a), lambda: [_c(4, 3)]),
+    "qr_tall": (lambda L, a: (lambda q, r: q @ r.mH)(*L.linalg.qr(a)), lambda: [_c(5, 3)]),
+    "qr_wide": (lambda L, a: (lambda q, r: r @ r.mH + q)(*L.linalg.qr(a)), lambda: [_c(3, 5)]),
     "svd_reconstruct": (lambda L, a: (lambda U, S, Vh: (U * S.unsqueeze(-2)) @ Vh)(
         *L.linalg.svd(a, full_matrices=False)), lambda: [_c(3, 5)]),
     "svd_UVh": (lambda L, a: (lambda U, S, Vh: U @ Vh)(*L.linalg.svd(a, full_matrices=False)),
@@ -264,6 +266,7 @@ GRADCHECK = {
                    lambda: [np.random.randn(3, 5), np.random.randn(3, 2)]),
     "lu_wide": (lambda a: tuple(ember.linalg.lu(a))[1:], lambda: [np.random.randn(3, 5)]),
     "lu_tall": (lambda a: tuple(ember.linalg.lu(a))[1:], lambda: [np.random.randn(5, 3)]),
+    "qr_wide": (lambda a: tuple(ember.linalg.qr(a)), lambda: [np.random.randn(3, 5)]),
     "vander": (lambda x: ember.linalg.vander(x), lambda: [np.random.randn(4)]),
     "ormqr_right": (lambda a, t, c: ember.ormqr(a, t, c, False, True),
                     lambda: [np.random.randn(4, 3), np.random.randn(3), np.random.randn(2, 4)]),
