@@ -41,6 +41,7 @@ PARAMS = {
     "OneHotCategorical": lambda: dict(logits=R.randn(3, 4)),
     "Dirichlet": lambda: dict(concentration=_pos(3, 4, hi=3.0)),
     "LogNormal": lambda: dict(loc=R.randn(3), scale=_pos(3)),
+    "ContinuousBernoulli": lambda: dict(probs=np.array([0.2, 0.4995, 0.8])),
     "Pareto": lambda: dict(scale=R.uniform(0.1, 0.6, 3), alpha=np.array([0.8, 1.5, 3.0])),
 }
 
@@ -61,6 +62,10 @@ PAIRS = [
     ("Laplace", "Gamma"), ("Gumbel", "Beta"), ("Poisson", "Bernoulli"),
     ("Pareto", "Pareto"), ("Pareto", "Exponential"), ("Pareto", "Gamma"),
     ("Pareto", "Normal"), ("Uniform", "Pareto"), ("Normal", "Pareto"), ("Pareto", "Beta"),
+    ("ContinuousBernoulli", "ContinuousBernoulli"), ("ContinuousBernoulli", "Normal"),
+    ("ContinuousBernoulli", "Exponential"), ("ContinuousBernoulli", "Uniform"),
+    ("ContinuousBernoulli", "Pareto"), ("Beta", "ContinuousBernoulli"),
+    ("Uniform", "ContinuousBernoulli"), ("Normal", "ContinuousBernoulli"),
 ]
 # trigamma-free pairs compare at 1e-10 in float64; the lgamma/digamma ones at 1e-8
 # (torch's CPU trigamma, in their gradients, is accurate to ~1e-9 relative)

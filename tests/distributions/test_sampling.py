@@ -38,6 +38,7 @@ CONTINUOUS = {
     "Kumaraswamy": dict(concentration1=np.array([0.5, 3.0]),
                         concentration0=np.array([2.0, 0.7])),
     "InverseGamma": dict(concentration=np.array([0.5, 3.0]), rate=np.array([1.0, 2.0])),
+    "ContinuousBernoulli": dict(probs=np.array([0.1, 0.5, 0.8])),
 }
 
 

@@ -46,6 +46,10 @@ CASES = {
                     _pos(4, 3, lo=0.05, hi=0.95)),
     "InverseGamma": (dict(concentration=np.array([0.7, 1.5, 3.5]), rate=_pos(3)),
                      _pos(4, 3, lo=0.1, hi=4.0)),
+    "ContinuousBernoulli": (dict(probs=np.array([0.1, 0.4995, 0.5, 0.7])),
+                            _pos(5, 4, lo=0.0, hi=1.0)),
+    "ContinuousBernoulli-logits": (dict(logits=np.array([-2.0, 0.001, 1.0])),
+                                   _pos(5, 3, lo=0.0, hi=1.0)),
     "FisherSnedecor": (dict(df1=np.array([1.5, 3.0, 6.0]), df2=np.array([1.5, 3.0, 8.0])),
                        _pos(4, 3, lo=0.1, hi=4.0)),
 }
