@@ -172,8 +172,7 @@ def inv_ex(A, *, check_errors=False, out=None):
         r = lu_solve(LU, piv, eye)
     else:
         r = inv(A)
-    return return_types.linalg_inv_ex(_out(r, out[0]) if out is not None else r,
-                                      _const(info, A))
+    return _named_out("linalg_inv_ex", ("inverse", "info"), (r, _const(info, A)), out)
 
 
 class Det(Op):
@@ -337,7 +336,7 @@ def cholesky_ex(A, *, upper=False, check_errors=False, out=None):
         fac = fac.reshape(A.shape)
         L = _const(np.conj(np.swapaxes(fac, -1, -2)) if upper else fac, A)
         info = info.reshape(A.shape[:-2])
-    return return_types.linalg_cholesky_ex(L, _const(info, A))
+    return _named_out("linalg_cholesky_ex", ("L", "info"), (L, _const(info, A)), out)
 
 
 # --- qr -------------------------------------------------------------------------------------
@@ -747,6 +746,14 @@ def _rt(name: str, fields: tuple):
     return nt
 
 
+def _named_out(name: str, fields: tuple, values, out):
+    """A named result, written into the ``out=`` tensors first when given."""
+    nt = _rt(name, fields)
+    if out is None:
+        return nt(*values)
+    return nt(*(_out(v, o) for v, o in zip(values, out)))
+
+
 def _batch_prefix(flat_index: int, nbatch: int) -> str:
     return f"(Batch element {flat_index}): " if nbatch else ""
 
@@ -908,12 +915,8 @@ def triangular_solve(input, A, upper=True, transpose=False, unitriangular=False,
     M = A.conj() if transpose and A.is_complex() else A  # (conj A)^H = A^T
     X = apply(SolveTriangular, M, b, upper=upper, left=True, unitriangular=unitriangular,
               adjoint=transpose)
-    res = _rt("triangular_solve", ("solution", "cloned_coefficient"))(X, A.clone())
-    if out is not None:
-        _out(res[0], out[0])
-        _out(res[1], out[1])
-        return _rt("triangular_solve", ("solution", "cloned_coefficient"))(*out)
-    return res
+    return _named_out("triangular_solve", ("solution", "cloned_coefficient"), (X, A.clone()),
+                      out)
 
 
 # --- cholesky_solve / cholesky_inverse ------------------------------------------------------
@@ -1164,7 +1167,7 @@ def lu_factor_ex(A, *, pivot=True, check_errors=False, out=None):
     LU, piv, info = _lu_factor(A)
     if check_errors:
         _lu_singular("torch.linalg.lu_factor_ex", info._data)
-    return _rt("linalg_lu_factor_ex", ("LU", "pivots", "info"))(LU, piv, info)
+    return _named_out("linalg_lu_factor_ex", ("LU", "pivots", "info"), (LU, piv, info), out)
 
 
 def lu_factor(A, *, pivot=True, out=None):
@@ -1172,7 +1175,7 @@ def lu_factor(A, *, pivot=True, out=None):
     _lu_checks("linalg.lu_factor", A, pivot)
     LU, piv, info = _lu_factor(A)
     _lu_singular("torch.linalg.lu_factor", info._data)
-    return _rt("linalg_lu_factor", ("LU", "pivots"))(LU, piv)
+    return _named_out("linalg_lu_factor", ("LU", "pivots"), (LU, piv), out)
 
 
 def _unpack_P(LU_pivots, m, like):  # noqa: N803
@@ -1204,10 +1207,7 @@ def lu_unpack(LU_data, LU_pivots, unpack_data=True, unpack_pivots=True, *, out=N
         U = LU_data.narrow(-2, 0, k).triu()
     else:
         L = U = empty
-    res = _rt("lu_unpack", ("P", "L", "U"))(P, L, U)
-    if out is not None:
-        return _rt("lu_unpack", ("P", "L", "U"))(*(_out(a, b) for a, b in zip(res, out)))
-    return res
+    return _named_out("lu_unpack", ("P", "L", "U"), (P, L, U), out)
 
 
 def lu(A, *, pivot=True, out=None):
@@ -1215,7 +1215,7 @@ def lu(A, *, pivot=True, out=None):
     _lu_checks("linalg.lu", A, pivot)
     LU, piv, _ = _lu_factor(A)
     P, L, U = lu_unpack(LU, piv)
-    return _rt("linalg_lu", ("P", "L", "U"))(P, L, U)
+    return _named_out("linalg_lu", ("P", "L", "U"), (P, L, U), out)
 
 
 def lu_solve(LU, pivots, B, *, left=True, adjoint=False, out=None):  # noqa: N803
@@ -1420,7 +1420,7 @@ def eig(A, *, out=None):
     _check_eig("linalg.eig", A)
     L, V = apply(Eig, A)
     _save_outputs((L, V))
-    return _rt("linalg_eig", ("eigenvalues", "eigenvectors"))(L, V)
+    return _named_out("linalg_eig", ("eigenvalues", "eigenvectors"), (L, V), out)
 
 
 @autocast_composite("linalg_eigvals")
@@ -1620,9 +1620,7 @@ def solve_ex(A, B, *, left=True, check_errors=False, out=None):
         X = X if left else X.mT
         if vec:
             X = X.reshape(*X.shape[:-1])
-    res = _rt("linalg_solve_ex", ("result", "info"))(X, _const(info, A))
-    return res if out is None else _rt("linalg_solve_ex", ("result", "info"))(
-        _out(res[0], out[0]), _out(res[1], out[1]))
+    return _named_out("linalg_solve_ex", ("result", "info"), (X, _const(info, A)), out)
 
 
 # --- Householder: geqrf / householder_product (orgqr) / ormqr ---------------------------------
@@ -1650,8 +1648,7 @@ def geqrf(input, *, out=None):  # noqa: A002
         raise RuntimeError("torch.geqrf: input must have at least 2 dimensions.")
     _lowp_kernel("geqrf_cpu", input)
     a, tau = apply(Geqrf, input)
-    res = _rt("geqrf", ("a", "tau"))(a, tau)
-    return res if out is None else _rt("geqrf", ("a", "tau"))(_out(a, out[0]), _out(tau, out[1]))
+    return _named_out("geqrf", ("a", "tau"), (a, tau), out)
 
 
 def _reflector(A, i):

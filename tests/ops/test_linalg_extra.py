@@ -388,3 +388,27 @@ def test_autocast_fp32_matches_torch(name, low):
     assert str(e.dtype).split(".")[-1] == str(t.dtype).split(".")[-1]
     # inputs were rounded to the half dtype in both; the rest runs in float32
     np.testing.assert_allclose(e.detach().numpy(), t.detach().numpy(), rtol=1e-4, atol=1e-4)
+
+
+def test_out_arguments_receive_the_results():
+    a = _wc(3, 3)
+    tA, eA = torch.tensor(a), ember.tensor(a)
+    cases = [
+        (lambda L, A, o: L.linalg.lu_factor(A, out=o), lambda L: (L.empty(0, dtype=L.float64),
+                                                               L.empty(0, dtype=L.int32))),
+        (lambda L, A, o: L.linalg.lu(A, out=o), lambda L: tuple(L.empty(0, dtype=L.float64)
+                                                                 for _ in range(3))),
+        (lambda L, A, o: L.linalg.inv_ex(A, out=o), lambda L: (L.empty(0, dtype=L.float64),
+                                                               L.empty(0, dtype=L.int32))),
+        (lambda L, A, o: L.linalg.eig(A, out=o), lambda L: (L.empty(0, dtype=L.complex128),
+                                                            L.empty(0, dtype=L.complex128))),
+        (lambda L, A, o: L.geqrf(A, out=o), lambda L: (L.empty(0, dtype=L.float64),
+                                                       L.empty(0, dtype=L.float64))),
+    ]
+    for fn, make in cases:
+        to, eo = make(torch), make(ember)
+        tr, er = fn(torch, tA, to), fn(ember, eA, eo)
+        for t, e, tb, eb in zip(tr, er, to, eo):
+            assert e is eb and t is tb
+            np.testing.assert_allclose(np.abs(e.numpy()), np.abs(t.numpy()), rtol=1e-9,
+                                       atol=1e-12)
