@@ -57,6 +57,9 @@ from .ops.fft_ops import *
 from . import fft
 from . import utils
 from . import testing
+from . import func
+from .func import vmap
+from .autograd import functional as _autograd_functional  # noqa: F401
 from . import autograd, cuda, backends
 from . import profiler
 from . import jit

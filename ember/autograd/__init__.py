@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from .anomaly_mode import detect_anomaly, set_detect_anomaly
+from .engine import is_checkpoint_valid as _is_checkpoint_valid  # noqa: F401
 from .engine import run_backward
 from .grad_mode import (
     enable_grad,
