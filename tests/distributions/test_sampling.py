@@ -287,3 +287,19 @@ def test_studentt_rsample_has_grad():
     x.sum().backward()
     assert df.grad is not None and loc.grad is not None
     np.testing.assert_allclose(loc.grad.numpy(), [5.0, 5.0])
+
+
+def test_von_mises_circular_moments():
+    ember.manual_seed(0)
+    loc = np.array([0.5, -2.0, 3.0])
+    kappa = np.array([0.3, 2.0, 20.0])
+    ed = ED.VonMises(ember.tensor(loc), ember.tensor(kappa))
+    td = TD.VonMises(torch.tensor(loc), torch.tensor(kappa))
+    x = ed.sample((N,)).numpy()
+    assert np.all((x >= -np.pi) & (x < np.pi))
+    c, s = np.cos(x - loc), np.sin(x - loc)
+    r = 1 - td.variance.numpy()  # I1(k) / I0(k)
+    assert np.all(np.abs(c.mean(0) - r) < 5 * c.std(0) / np.sqrt(N))
+    assert np.all(np.abs(s.mean(0)) < 5 * s.std(0) / np.sqrt(N))
+    assert ed.sample((3,)).dtype == ember.float64
+    assert ED.VonMises(ember.tensor([0.0]), ember.tensor([1.0])).sample().dtype == ember.float32

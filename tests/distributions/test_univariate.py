@@ -50,6 +50,8 @@ CASES = {
                             _pos(5, 4, lo=0.0, hi=1.0)),
     "ContinuousBernoulli-logits": (dict(logits=np.array([-2.0, 0.001, 1.0])),
                                    _pos(5, 3, lo=0.0, hi=1.0)),
+    "VonMises": (dict(loc=R.randn(4), concentration=np.array([0.01, 0.8, 3.0, 12.0])),
+                 4 * R.randn(5, 4)),
     "FisherSnedecor": (dict(df1=np.array([1.5, 3.0, 6.0]), df2=np.array([1.5, 3.0, 8.0])),
                        _pos(4, 3, lo=0.1, hi=4.0)),
 }
