@@ -713,3 +713,62 @@ OPS += [
     OpInfo("ormqr_of_geqrf", lambda lib, a, c: lib.ormqr(*lib.geqrf(a), c, True, True),
            lambda: [Sample((r(4, 3), r(4, 2)), grad=False)], tol=_DECOMP),
 ]
+
+
+# --- LDL (Bunch-Kaufman, LAPACK sytrf/sytrs with uplo='L'; not differentiable in torch) -------
+
+def _sym_indef(*shape, small_diag=False, dtype=np.float32):
+    """Symmetric indefinite matrices; a small diagonal forces 2x2 pivot blocks."""
+    a = r(*shape, dtype=dtype)
+    a = a + np.swapaxes(a, -1, -2)
+    if small_diag:
+        i = np.arange(shape[-1])
+        a[..., i, i] *= 0.01
+    return a
+
+
+def _herm(n):
+    a = _cplx(n, n)
+    return (a + a.conj().T).astype(np.complex64)
+
+
+def _ldl(lib, a, **k):
+    return tuple(lib.linalg.ldl_factor(a, **k))
+
+
+def _ldl_solve(lib, a, b, **k):
+    LD, piv = lib.linalg.ldl_factor(a, **k)
+    return lib.linalg.ldl_solve(LD, piv, b, **k)
+
+
+OPS += [
+    OpInfo("linalg.ldl_factor", _ldl,
+           lambda: [Sample((_sym_indef(4, 4),)), Sample((_sym_indef(5, 5, small_diag=True),),
+                                                        name="pivots_2x2"),
+                    Sample((_sym_indef(2, 4, 4, small_diag=True),), name="batched"),
+                    Sample((_sym_indef(4, 4, dtype=np.float64),), name="f64"),
+                    Sample((_herm(4),), {"hermitian": True}, name="hermitian"),
+                    Sample((_cplx(3, 3),), name="complex_symmetric")],
+           grad=False, tol=_DECOMP,
+           errors=lambda: [ErrorSample((r(3, 4),)), ErrorSample((r(3),)),
+                           ErrorSample((ri(3, 3),)), ErrorSample((np.zeros((3, 3),
+                                                                          np.float32),))]),
+    OpInfo("linalg.ldl_factor_ex", lambda lib, a, **k: tuple(lib.linalg.ldl_factor_ex(a, **k)),
+           lambda: [Sample((_sym_indef(4, 4),)),
+                    Sample((np.zeros((2, 3, 3), np.float32),), name="singular")],
+           grad=False, tol=_DECOMP,
+           errors=lambda: [ErrorSample((np.zeros((3, 3), np.float32),),
+                                       {"check_errors": True})]),
+    OpInfo("linalg.ldl_solve", _ldl_solve,
+           lambda: [Sample((_sym_indef(4, 4), r(4, 2))),
+                    Sample((_sym_indef(5, 5, small_diag=True), r(5, 3)), name="pivots_2x2"),
+                    # batches of the same shape: torch 2.13's ldl_solve crashes (segfault)
+                    # when LD's and B's batch dimensions broadcast
+                    Sample((_sym_indef(2, 4, 4), r(2, 4, 2)), name="batched"),
+                    Sample((_herm(4), _cplx(4, 2)), {"hermitian": True}, name="hermitian"),
+                    Sample((_sym_indef(4, 4, dtype=np.float64), r(4, 1, dtype=np.float64)))],
+           grad=False, tol=_DECOMP,
+           errors=lambda: [ErrorSample((_sym_indef(4, 4), r(3, 2))),
+                           ErrorSample((_sym_indef(4, 4), r(4)), exc=IndexError),
+                           ErrorSample((_sym_indef(4, 4), r(4, 2, dtype=np.float64)))]),
+]

@@ -412,3 +412,46 @@ def test_out_arguments_receive_the_results():
             assert e is eb and t is tb
             np.testing.assert_allclose(np.abs(e.numpy()), np.abs(t.numpy()), rtol=1e-9,
                                        atol=1e-12)
+
+
+@pytest.mark.parametrize("kind", ["real", "complex_symmetric", "hermitian"])
+def test_ldl_factor_pivots_match_lapack(kind):
+    """Bunch-Kaufman's pivot choices (1x1, interchanges, 2x2 blocks) equal torch's LAPACK
+    over random symmetric matrices, half of them with a small diagonal."""
+    herm = kind == "hermitian"
+    saw_2x2 = False
+    for trial in range(40):
+        n = 1 + trial % 7
+        a = np.random.randn(n, n)
+        if kind != "real":
+            a = a + 1j * np.random.randn(n, n)
+        if trial % 2:
+            a[np.arange(n), np.arange(n)] *= 0.01
+        a = a + (a.conj().T if herm else a.T)
+        t = torch.linalg.ldl_factor_ex(torch.tensor(a), hermitian=herm)
+        e = ember.linalg.ldl_factor_ex(ember.tensor(a), hermitian=herm)
+        np.testing.assert_array_equal(e.pivots.numpy(), t.pivots.numpy())
+        np.testing.assert_allclose(e.LD.numpy(), t.LD.numpy(), rtol=1e-9, atol=1e-11)
+        assert int(e.info) == int(t.info)
+        saw_2x2 |= bool((t.pivots.numpy() < 0).any())
+        b = np.random.randn(n, 2)
+        xt = torch.linalg.ldl_solve(t.LD, t.pivots, torch.tensor(b).to(t.LD.dtype),
+                                    hermitian=herm)
+        xe = ember.linalg.ldl_solve(e.LD, e.pivots, ember.tensor(b).to(e.LD.dtype),
+                                    hermitian=herm)
+        np.testing.assert_allclose(xe.numpy(), xt.numpy(), rtol=1e-8, atol=1e-10)
+    assert saw_2x2
+
+
+def test_ldl_solve_broadcasts_batches():
+    # torch 2.13 crashes when the batch dimensions broadcast, so its expanded inputs are used
+    a = np.random.randn(2, 1, 4, 4)
+    a = a + np.swapaxes(a, -1, -2)
+    b = np.random.randn(3, 4, 2)
+    LD, piv = ember.linalg.ldl_factor(ember.tensor(a))
+    x = ember.linalg.ldl_solve(LD, piv, ember.tensor(b))
+    tLD, tpiv = torch.linalg.ldl_factor(torch.tensor(a))
+    xt = torch.linalg.ldl_solve(tLD.expand(2, 3, 4, 4).contiguous(),
+                                tpiv.expand(2, 3, 4).contiguous(),
+                                torch.tensor(b).expand(2, 3, 4, 2).contiguous())
+    np.testing.assert_allclose(x.numpy(), xt.numpy(), rtol=1e-9, atol=1e-11)
