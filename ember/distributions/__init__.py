@@ -16,6 +16,7 @@ from .exp_family import ExponentialFamily
 from .exponential import Exponential
 from .fishersnedecor import FisherSnedecor
 from .gamma import Chi2, Gamma
+from .generalized_pareto import GeneralizedPareto
 from .geometric import Geometric
 from .gumbel import Gumbel
 from .half_cauchy import HalfCauchy
@@ -48,7 +49,7 @@ from .weibull import Weibull
 __all__ = [
     "FisherSnedecor", "HalfCauchy", "InverseGamma", "Kumaraswamy", "LogisticNormal",
     "NegativeBinomial", "Pareto", "Weibull", "LowRankMultivariateNormal",
-    "ContinuousBernoulli", "VonMises",
+    "ContinuousBernoulli", "VonMises", "GeneralizedPareto",
     "Beta", "Binomial", "Chi2", "Dirichlet", "Gamma", "Multinomial", "Poisson", "StudentT",
     "Bernoulli", "Categorical", "Cauchy", "Distribution", "ExponentialFamily", "Exponential",
     "Geometric", "Gumbel", "HalfNormal", "Independent", "Laplace", "LogNormal",
