@@ -142,15 +142,29 @@ class Inv(Op):
     _bw_name = "LinalgInvExBackward0"
     save_out = True
 
-    def forward(self, a):
-        return _lapack("linalg.inv", np.linalg.inv, a, msg=(
-            "linalg.inv: The diagonal element 1 is zero, the inversion could not be "
-            "completed because the input matrix is singular."))
+    def forward(self, a, name="linalg.inv"):
+        try:
+            return np.linalg.inv(a)
+        except np.linalg.LinAlgError:
+            _singular_inv(name, a)
+            raise LinAlgError(f"{name}: The inversion could not be completed.") from None
 
     def backward(self, g):
         (out,) = self._unpack()
         t = out.mH
         return (-(matmul(matmul(t, g), t)),)
+
+
+def _singular_inv(name, a) -> None:
+    """LinAlgError naming the first zero pivot of the LU factorization (1-based), with the
+    batch element, as torch's getrf-based inverse does."""
+    info = _getrf(a)[2]
+    flat = info.reshape(-1)
+    if (flat > 0).any():
+        b = int(np.argmax(flat > 0))
+        raise LinAlgError(f"{name}: {_batch_prefix(b, info.ndim > 0)}The diagonal element "
+                          f"{flat[b]} is zero, the inversion could not be completed because "
+                          "the input matrix is singular.")
 
 
 def inv(A, *, out=None):
@@ -171,7 +185,7 @@ def inv_ex(A, *, check_errors=False, out=None):
                                      tuple(A.shape)).copy(), A)
         r = lu_solve(LU, piv, eye)
     else:
-        r = inv(A)
+        r = apply(Inv, A, name="linalg.inv_ex")
     return _named_out("linalg_inv_ex", ("inverse", "info"), (r, _const(info, A)), out)
 
 
@@ -322,9 +336,10 @@ def cholesky_ex(A, *, upper=False, check_errors=False, out=None):
     try:
         L = cholesky(A, upper=upper)
         info = np.zeros(A.shape[:-2], np.int32)
-    except LinAlgError:
+    except LinAlgError as e:
         if check_errors:
-            raise
+            raise LinAlgError(str(e).replace("linalg.cholesky:", "linalg.cholesky_ex:",
+                                             1)) from None
         a = A._data.reshape((-1,) + tuple(A.shape[-2:]))
         info = np.zeros(a.shape[0], np.int32)
         fac = np.full(a.shape, np.nan, a.dtype)
@@ -1611,7 +1626,8 @@ def solve_ex(A, B, *, left=True, check_errors=False, out=None):
     if not (info > 0).any():
         X = solve(A, B, left=left)
     elif check_errors:
-        X = solve(A, B, left=left)  # raises the singular-matrix error
+        raise LinAlgError("torch.linalg.solve_ex: The solver failed because the input matrix "
+                          "is singular.")
     else:
         LU, piv, _ = lu_factor_ex(A)
         vec = B.dim() == 1 or (B.dim() == A.dim() - 1 and tuple(B.shape) == tuple(A.shape[:-1]))
