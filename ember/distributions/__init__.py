@@ -26,6 +26,7 @@ from .inverse_gamma import InverseGamma
 from .kl import kl_divergence, register_kl
 from .kumaraswamy import Kumaraswamy
 from .laplace import Laplace
+from .lkj_cholesky import LKJCholesky
 from .log_normal import LogNormal
 from .logistic_normal import LogisticNormal
 from .lowrank_multivariate_normal import LowRankMultivariateNormal
@@ -45,11 +46,13 @@ from .transforms import *  # noqa: F403
 from .uniform import Uniform
 from .von_mises import VonMises
 from .weibull import Weibull
+from .wishart import Wishart
 
 __all__ = [
     "FisherSnedecor", "HalfCauchy", "InverseGamma", "Kumaraswamy", "LogisticNormal",
     "NegativeBinomial", "Pareto", "Weibull", "LowRankMultivariateNormal",
-    "ContinuousBernoulli", "VonMises", "GeneralizedPareto",
+    "ContinuousBernoulli", "VonMises", "GeneralizedPareto", "LKJCholesky",
+    "Wishart",
     "Beta", "Binomial", "Chi2", "Dirichlet", "Gamma", "Multinomial", "Poisson", "StudentT",
     "Bernoulli", "Categorical", "Cauchy", "Distribution", "ExponentialFamily", "Exponential",
     "Geometric", "Gumbel", "HalfNormal", "Independent", "Laplace", "LogNormal",

@@ -260,3 +260,64 @@ def test_lowrank_kl_pairs():
                 assert x is None or not np.any(x.numpy())
             else:
                 assert_close(x, y, rtol=1e-8, atol=1e-10)
+
+
+@pytest.mark.parametrize("param", PARAMS)
+def test_wishart(param):
+    dtype = np.float64
+    cov = _spd(2)
+    mats = {"covariance_matrix": cov, "precision_matrix": np.linalg.inv(cov),
+            "scale_tril": np.linalg.cholesky(cov)}
+    el, tl = {}, {}
+    el["df"], tl["df"] = pair(np.array([3.5, 6.0]), dtype, True)
+    el[param], tl[param] = pair(mats[param], dtype, True)
+    ed = ED.Wishart(el["df"], **{param: el[param]})
+    td = torch.distributions.Wishart(tl["df"], **{param: tl[param]})
+    assert tuple(ed.batch_shape) == tuple(td.batch_shape) == (2,)
+    ember.manual_seed(0)
+    v = ed.sample((4,))
+    tv = torch.tensor(v.numpy())
+    # 1e-8: these go through the trigamma-based digamma gradient and two solves
+    for attr in ["mean", "mode", "variance", "precision_matrix", "covariance_matrix"]:
+        compare(ed, td, el, tl, attr, dtype, rtol=1e-8, atol=1e-9)
+    compare(ed, td, el, tl, "log_prob", dtype, (v, tv), rtol=1e-8, atol=1e-9)
+    compare(ed, td, el, tl, "entropy", dtype, rtol=1e-8, atol=1e-9)
+    s = ed.rsample((5,))
+    assert tuple(s.shape) == (5, 2, 3, 3) and s.requires_grad
+    assert tuple(ed.expand((4, 2)).sample().shape) == (4, 2, 3, 3)
+    with pytest.raises(ValueError, match="df"):
+        ED.Wishart(ember.tensor(1.0, dtype=ember.float64), ember.tensor(cov))
+
+
+def test_wishart_sample_mean():
+    cov = _spd(n=2)
+    ember.manual_seed(1)
+    d = ED.Wishart(ember.tensor(4.0, dtype=ember.float64), ember.tensor(cov))
+    x = d.sample((20000,)).numpy()
+    t = torch.distributions.Wishart(torch.tensor(4.0, dtype=torch.float64), torch.tensor(cov))
+    se = np.sqrt(t.variance.numpy() / len(x))
+    assert np.all(np.abs(x.mean(0) - t.mean.numpy()) < 5 * se)
+
+
+@pytest.mark.parametrize("dtype", DTYPES, ids=["f32", "f64"])
+def test_lkj_cholesky(dtype):
+    ec, tc = pair(np.array([0.5, 1.0, 3.0]), dtype, True)
+    ed, td = ED.LKJCholesky(4, ec), torch.distributions.LKJCholesky(4, tc)
+    assert tuple(ed.batch_shape) == (3,) and tuple(ed.event_shape) == (4, 4)
+    ember.manual_seed(0)
+    s = ed.sample((6,))
+    assert tuple(s.shape) == (6, 3, 4, 4)
+    assert bool(ED.constraints.corr_cholesky.check(s).all())
+    # float32 at 1e-4: an unnormalized sum of logs of near-zero diagonal entries
+    compare(ed, td, {"c": ec}, {"c": tc}, "log_prob", dtype, (s, torch.tensor(s.numpy())),
+            **({"rtol": 1e-4, "atol": 1e-4} if dtype is np.float32 else
+               {"rtol": 1e-8, "atol": 1e-9}))
+    with pytest.raises(ValueError, match="dim"):
+        ED.LKJCholesky(1)
+    # concentration 1: the correlation matrices are uniform, E[offdiag] = 0
+    ember.manual_seed(2)
+    L = ED.LKJCholesky(3, 1.0).sample((20000,)).numpy()
+    C = L @ np.swapaxes(L, -1, -2)
+    off = C[:, 1, 0]
+    assert abs(off.mean()) < 5 * off.std() / np.sqrt(len(off))
+    np.testing.assert_allclose(np.diagonal(C, axis1=-2, axis2=-1), 1.0, rtol=1e-5)
