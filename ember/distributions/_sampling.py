@@ -133,6 +133,24 @@ def _binomial(count: Tensor, prob: Tensor, generator=None) -> Tensor:
     return _draw(_gen(generator).binomial(n.astype(np.int64), np.clip(p, 0.0, 1.0)), prob)
 
 
+def _categorical(probs: Tensor, num_samples: int, generator=None) -> Tensor:
+    """``num_samples`` category indices per row of ``probs`` (``(..., K)`` non-negative
+    weights), shape ``(num_samples,) + probs.shape[:-1]``, int64: one uniform draw per
+    sample compared against each row's cumulative distribution (vectorized)."""
+    p = np.asarray(probs.detach()._data, dtype=np.float64)
+    cdf = np.cumsum(p, axis=-1)
+    cdf /= cdf[..., -1:]
+    u = _gen(generator).random((num_samples,) + p.shape[:-1])
+    k = p.shape[-1]
+    out = np.empty(u.shape, dtype=np.int64)
+    # bounded memory: compare in chunks of samples against the (batch, K) table
+    step = max(1, (1 << 22) // max(1, cdf.size))
+    for i in range(0, num_samples, step):
+        out[i:i + step] = (u[i:i + step, ..., None] >= cdf).sum(-1)
+    np.minimum(out, k - 1, out=out)
+    return Tensor._make(out, probs.device)
+
+
 def _multinomial(total_count: int, probs: Tensor, shape, generator=None) -> Tensor:
     """Counts of ``total_count`` categorical draws over the last dim of ``probs``,
     ``shape`` = sample + batch + event shape."""

@@ -8,6 +8,7 @@ import ember
 
 from .._tensor import Size, Tensor
 from . import constraints
+from ._sampling import _categorical
 from .distribution import Distribution
 from .utils import lazy_property, logits_to_probs, probs_to_logits
 
@@ -93,8 +94,7 @@ class Categorical(Distribution):
 
     def sample(self, sample_shape=Size()) -> Tensor:
         sample_shape = Size(tuple(sample_shape))
-        probs_2d = self.probs.detach().reshape(-1, self._num_events)
-        draws = ember.multinomial(probs_2d, sample_shape.numel(), True).T
+        draws = _categorical(self.probs, sample_shape.numel())
         return draws.reshape(tuple(self._extended_shape(sample_shape)))
 
     def log_prob(self, value: Tensor) -> Tensor:
