@@ -23,6 +23,7 @@ differentiated at fixed ``z`` instead (relative error far below float32 resoluti
 
 from __future__ import annotations
 
+import ml_dtypes
 import numpy as np
 
 from .._tensor import Tensor
@@ -105,7 +106,7 @@ class StandardGamma(Op):
 
     def forward(self, a, generator=None):
         draw = _gen(generator).standard_gamma(a.astype(np.float64))
-        return np.maximum(draw, np.finfo(a.dtype).tiny).astype(a.dtype)
+        return np.maximum(draw, float(ml_dtypes.finfo(a.dtype).tiny)).astype(a.dtype)
 
     def backward(self, g):
         a, out = self._unpack()

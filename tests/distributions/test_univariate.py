@@ -6,6 +6,7 @@ import pytest
 import torch
 
 import ember
+import ember.distributions as ED
 
 from .helpers import DTYPES, build, compare, pair
 
@@ -169,3 +170,30 @@ def test_generalized_pareto_float64():
     with pytest.raises(RuntimeError):
         build("GeneralizedPareto", kwargs, np.float64)[1].log_prob(pair(values,
                                                                         np.float64)[1])
+
+
+LOWP = [("Normal", dict(loc=np.array([0.5, -1.0]), scale=np.array([1.0, 2.0])),
+         np.array([0.3, 1.0])),
+        ("Gamma", dict(concentration=np.array([0.5, 3.0]), rate=np.array([1.0, 2.0])),
+         np.array([0.3, 1.0])),
+        ("Beta", dict(concentration1=np.array([0.5, 3.0]),
+                      concentration0=np.array([1.0, 2.0])), np.array([0.3, 0.7])),
+        ("Exponential", dict(rate=np.array([0.5, 3.0])), np.array([0.3, 1.0]))]
+
+
+@pytest.mark.parametrize("tdt", ["float16", "bfloat16"])
+@pytest.mark.parametrize("name,kwargs,value", LOWP, ids=[c[0] for c in LOWP])
+def test_low_precision(name, kwargs, value, tdt):
+    # half-precision parameters: results and samples keep the dtype; values agree with
+    # torch to the half type's resolution (torch computes some steps at other precisions)
+    edt, ttd = getattr(ember, tdt), getattr(torch, tdt)
+    ek = {k: ember.tensor(v).to(edt) for k, v in kwargs.items()}
+    tk = {k: torch.tensor(v).to(ttd) for k, v in kwargs.items()}
+    ed = getattr(ED, name)(**ek)
+    td = getattr(torch.distributions, name)(**tk)
+    ev, tv = ember.tensor(value).to(edt), torch.tensor(value).to(ttd)
+    e, t = ed.log_prob(ev), td.log_prob(tv)
+    assert e.dtype == edt
+    tol = 2e-2 if tdt == "bfloat16" else 4e-3
+    np.testing.assert_allclose(e.float().numpy(), t.float().numpy(), rtol=tol, atol=tol)
+    assert ed.sample((3,)).dtype == edt
