@@ -1,7 +1,20 @@
-"""ember.linalg: linear algebra (torch.linalg).
+"""ember.linalg: linear algebra (torch.linalg), plus the legacy solvers behind torch's
+top-level names (``cholesky_solve``, ``triangular_solve``, ``lu``, ``geqrf``...).
 
-Decompositions run on NumPy's LAPACK; every backward is written with ember ops (matmul,
-solve, inv, the decompositions themselves) so double backward works.
+Every backward is written with ember ops (matmul, triangular solves, the decompositions
+themselves) so double backward works; complex inputs follow torch's conjugate-Wirtinger
+convention (the formulas use ``mH``).
+
+NOTE [LAPACK conventions without LAPACK's routines]
+NumPy exposes LAPACK's gesv/getri/potrf/geqrf/gesdd/syevd/geev but not getrf, trsm,
+sytrf or their solvers, and scipy is not a dependency.  Those are written here on NumPy
+arrays so that results equal torch's where LAPACK's conventions fix them:
+``_getrf`` (partial pivoting, first entry of largest |re|+|im|, 1-based int32 pivots,
+info = first exactly-zero pivot), ``_trsm`` (blocked substitution: a zero diagonal gives
+inf/nan instead of an exception), ``_sytf2``/``_sytrs`` (Bunch-Kaufman with uplo='L',
+negative pivots for 2x2 blocks).  geev's eigenvalue order and eigenvector phases, and
+gelsy's basic solution, differ between LAPACK builds (MKL, OpenBLAS), so eig is compared
+through invariants and rank-deficient lstsq returns the minimum-norm solution.
 """
 
 from __future__ import annotations
@@ -618,7 +631,10 @@ def matrix_rank(A, *, atol=None, rtol=None, hermitian=False, out=None, tol=None)
 
 
 def matrix_power(A, n, *, out=None):
-    if A.dim() < 2 or A.shape[-1] != A.shape[-2]:
+    if A.dim() < 2:
+        raise RuntimeError("linalg.matrix_power: The input tensor A must have at least 2 "
+                           "dimensions.")
+    if A.shape[-1] != A.shape[-2]:
         raise RuntimeError(f"linalg.matrix_power: A must be batches of square matrices, but "
                            f"they are {A.shape[-2] if A.dim() >= 2 else 1} by "
                            f"{A.shape[-1]} matrices")
@@ -726,6 +742,10 @@ def cross(input, other, *, dim=-1, out=None):
 
 @autocast_composite("linalg_vecdot")
 def vecdot(x, y, *, dim=-1, out=None):
+    for t in (x, y):
+        if not (t._dtype.is_floating_point or t._dtype.is_complex):
+            raise RuntimeError(f"linalg.vecdot: Expected a floating point or complex tensor as "
+                               f"input. Got {_type_name(t._dtype)}")
     if x.is_complex():
         x = x.conj()
     return _out(_sum(x * y, dim), out)

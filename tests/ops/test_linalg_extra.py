@@ -119,6 +119,8 @@ ERRORS = {
     "inv_singular": lambda L, T: L.linalg.inv(L.tensor(_sing)),
     "inv_batch_singular": lambda L, T: L.linalg.inv(L.tensor(_two)),
     "cholesky_ex_check": lambda L, T: L.linalg.cholesky_ex(-L.eye(3), check_errors=True),
+    "vecdot_long": lambda L, T: L.linalg.vecdot(T(3).long(), T(3).long()),
+    "matrix_power_1d": lambda L, T: L.linalg.matrix_power(T(3), 2),
     "quantile_q": lambda L, T: L.quantile(T(3, 4), 1.5),
     "quantile_qt": lambda L, T: L.quantile(T(3, 4), L.tensor([0.5, 1.5])),
     "quantile_q2d": lambda L, T: L.quantile(T(3, 4), L.tensor([[0.5]])),
