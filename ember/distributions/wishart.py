@@ -40,6 +40,12 @@ def _cholesky_solve(B: Tensor, L: Tensor) -> Tensor:
     return ember.linalg.solve(L.mT, ember.linalg.solve(L, B))
 
 
+def _bartlett_chi2(df: Tensor, batch_shape, L: Tensor) -> Chi2:
+    """The Bartlett decomposition's diagonal: ``c_i^2 ~ Chi2(df - i)``, i < p."""
+    ar = ember.arange(L.shape[-1], dtype=L.dtype, device=L.device)
+    return Chi2(df=df.unsqueeze(-1) - ar.expand(tuple(batch_shape) + (-1,)))
+
+
 class Wishart(ExponentialFamily):
     """A Wishart distribution with ``df`` degrees of freedom and scale matrix given by
     exactly one of ``covariance_matrix``, ``precision_matrix`` or ``scale_tril``;
@@ -103,14 +109,7 @@ class Wishart(ExponentialFamily):
             self._unbroadcasted_scale_tril = ember.linalg.cholesky(covariance_matrix)
         else:
             self._unbroadcasted_scale_tril = _precision_to_scale_tril(precision_matrix)
-        self._dist_chi2 = self._chi2(self.df, batch_shape)
-
-    def _chi2(self, df: Tensor, batch_shape) -> Chi2:
-        # the Bartlett diagonal: c_i^2 ~ Chi2(df - i)
-        p = self._event_shape[-1] if hasattr(self, "_event_shape") else None
-        L = self._unbroadcasted_scale_tril
-        ar = ember.arange(p, dtype=L.dtype, device=L.device)
-        return Chi2(df=df.unsqueeze(-1) - ar.expand(tuple(batch_shape) + (-1,)))
+        self._dist_chi2 = _bartlett_chi2(self.df, batch_shape, self._unbroadcasted_scale_tril)
 
     def expand(self, batch_shape, _instance=None) -> Wishart:
         new = self._get_checked_instance(Wishart, _instance)
@@ -122,8 +121,7 @@ class Wishart(ExponentialFamily):
         for name in ("covariance_matrix", "scale_tril", "precision_matrix"):
             if name in self.__dict__:
                 setattr(new, name, self.__dict__[name].expand(cov_shape))
-        new._event_shape = self._event_shape
-        new._dist_chi2 = new._chi2(new.df, batch_shape)
+        new._dist_chi2 = _bartlett_chi2(new.df, batch_shape, new._unbroadcasted_scale_tril)
         super(Wishart, new).__init__(batch_shape, self.event_shape, validate_args=False)
         new._validate_args = self._validate_args
         return new
