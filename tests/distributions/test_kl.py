@@ -170,3 +170,20 @@ def test_kl_transformed_and_expfamily_fallback():
                  t_fallback(TD.Exponential(e[0][1]), TD.Exponential(e[1][1])))
     with pytest.raises(NotImplementedError):
         _kl_expfamily_expfamily(ED.Exponential(e[0][0]), ED.Poisson(e[1][0]))
+
+
+def test_kl_wishart_bregman_fallback():
+    # no registered pair: the exponential-family (Bregman) fallback, as in torch
+    a = np.array([[2.0, 0.3], [0.3, 1.0]])
+    b = np.array([[1.0, 0.1], [0.1, 3.0]])
+    e = [pair(x, np.float64, True) for x in (np.array(4.0), a, np.array(5.0), b)]
+    ek = ED.kl_divergence(ED.Wishart(e[0][0], e[1][0]), ED.Wishart(e[2][0], e[3][0]))
+    tk = TD.kl_divergence(TD.Wishart(e[0][1], e[1][1]), TD.Wishart(e[2][1], e[3][1]))
+    assert_close(ek, tk, rtol=1e-9, atol=1e-10)
+    # p's natural parameters are detached in the Bregman form: only q's get gradients
+    eg = ember.autograd.grad(ek, [x[0] for x in e], allow_unused=True)
+    tg = torch.autograd.grad(tk, [x[1] for x in e], allow_unused=True)
+    for x, y in zip(eg, tg):
+        assert (x is None) == (y is None)
+        if y is not None:
+            assert_close(x, y, rtol=1e-8, atol=1e-10)
