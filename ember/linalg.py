@@ -231,11 +231,17 @@ class SlogDet(Op):
 
     def forward(self, a):
         s, la = np.linalg.slogdet(a)
+        self._sgn = np.asarray(s)  # the complex backward needs the phase
         return np.asarray(s), np.asarray(la)
 
     def backward(self, gs, gla):
         (a,) = self._unpack()[:1]
-        return (gla.reshape(*gla.shape, 1, 1) * inv(a).mT,)
+        w = gla
+        if a._dtype.is_complex:
+            # d logdet = tr(A^{-1} dA) = d logabsdet + i d(angle of sign); the loss is
+            # Re(conj(w) tr(A^{-1} dA)) with w = gla - i Im(conj(gs) sign)
+            w = gla.to(a.dtype) - (gs.conj() * _const(self._sgn, a)).imag.to(a.dtype) * 1j
+        return (w.reshape(*w.shape, 1, 1) * inv(a).mH,)
 
 
 def slogdet(A, *, out=None):
@@ -314,12 +320,12 @@ class Cholesky(Op):
     def backward(self, gL):
         (L,) = self._unpack()
         n = L.shape[-1]
-        P = matmul(L.mT, gL)
+        P = matmul(L.mH, gL)
         tri = np.tril(np.ones((n, n))) - 0.5 * np.eye(n)
         P = P * _const(tri.astype(L._data.dtype), L)
         Linv = inv(L)
-        gA = matmul(matmul(Linv.mT, P), Linv)
-        return ((gA + gA.mT) * 0.5,)
+        gA = matmul(matmul(Linv.mH, P), Linv)
+        return ((gA + gA.mH) * 0.5,)
 
 
 def _failed_minor(a) -> int:
@@ -337,7 +343,7 @@ def cholesky(A, *, upper=False, out=None):
     _check_float("linalg.cholesky", A)
     _check_square("linalg.cholesky", A)
     L = apply(Cholesky, A)
-    return _out(L.mT if upper else L, out)
+    return _out(L.mH if upper else L, out)
 
 
 def cholesky_ex(A, *, upper=False, check_errors=False, out=None):

@@ -736,6 +736,8 @@ def det(input):
 def logdet(input):
     from .. import linalg as L
     sign, lad = L.slogdet(input)
+    if input.is_complex():  # log det = log|det| + i angle(det)
+        return lad.to(input.dtype) + sign.angle().to(input.dtype) * 1j
     bad = sign._data < 0
     if bad.any():
         lad = lad + Tensor._make(np.where(bad, np.nan, 0).astype(sign._data.dtype),
