@@ -437,6 +437,18 @@ def qr(A, mode="reduced", *, out=None):
 
 # --- svd ------------------------------------------------------------------------------------
 
+def _phase_check(what: str, tail: str, XhgX: Tensor, YhgY: Tensor | None = None) -> None:
+    """Complex singular/eigen-vectors are defined up to a phase e^{i phi} per column: a loss
+    that depends on it has Im(diag(X^H gX)) (+ Im(diag(Y^H gY)) for SVD's pair) nonzero,
+    and torch refuses it."""
+    d = np.diagonal(XhgX._data, axis1=-2, axis2=-1).imag
+    if YhgY is not None:
+        d = d + np.diagonal(YhgY._data, axis1=-2, axis2=-1).imag
+    if not np.allclose(d, 0, rtol=1e-2, atol=1e-2):
+        raise RuntimeError(f"{what} in the complex case are specified up to multiplication by "
+                           f"e^{{i phi}}. The specified loss function depends on this {tail}")
+
+
 class SVD(Op):
     num_outputs = 3  # the registry does not set it for multi-output ops
     name = "linalg_svd"
@@ -473,8 +485,11 @@ class SVD(Op):
                 Vh, gVh = matmul(sel, Vh), matmul(sel, gVh)
         V, gV = Vh.mH, gVh.mH
         UhgU = matmul(U.mH, gU)
-        UhgU = UhgU - UhgU.mH
         VhgV = matmul(V.mH, gV)
+        if U._dtype.is_complex:
+            _phase_check("svd_backward: The singular vectors", "phase term, making it "
+                         "ill-defined.", UhgU, VhgV)
+        UhgU = UhgU - UhgU.mH
         VhgV = VhgV - VhgV.mH
         S2 = S * S
         E = _unsq(S2, -2) - _unsq(S2, -1)
@@ -545,6 +560,9 @@ class Eigh(Op):
         L, V = self._unpack()
         n = L.shape[-1]
         VhgV = matmul(V.mH, gV)
+        if V._dtype.is_complex:
+            _phase_check("linalg_eigh_backward: The eigenvectors", "quantity, so it is "
+                         "ill-defined.", VhgV)
         VhgV = (VhgV - VhgV.mH) * 0.5
         E = _unsq(L, -2) - _unsq(L, -1)
         E = E + _eye(n, E)
@@ -1432,6 +1450,8 @@ class Eig(Op):
         # E_ij = L_j - L_i: eigenvectors are of unit norm with a free phase, so the
         # diagonal of V^H gV is projected out (torch's convention)
         VhgV = matmul(Vh, gV)
+        _phase_check("linalg_eig_backward: The eigenvectors", "quantity, so it is "
+                     "ill-defined.", VhgV)
         d = _diag(VhgV).real
         M = VhgV - matmul(matmul(Vh, V), _diag_embed(d.to(V.dtype)))
         Lc = L.conj()

@@ -469,3 +469,18 @@ def test_ldl_solve_broadcasts_batches():
                                 tpiv.expand(2, 3, 4).contiguous(),
                                 torch.tensor(b).expand(2, 3, 4, 2).contiguous())
     np.testing.assert_allclose(x.numpy(), xt.numpy(), rtol=1e-9, atol=1e-11)
+
+
+@pytest.mark.parametrize("which", ["eig", "eigh", "svd"])
+def test_phase_dependent_loss_raises_as_torch(which):
+    a = _c(3, 3)
+    fns = {"eig": lambda L, A: L.linalg.eig(A)[1].real.sum(),
+           "eigh": lambda L, A: L.linalg.eigh(A @ A.mH)[1].real.sum(),
+           "svd": lambda L, A: L.linalg.svd(A)[0].real.sum()}
+    msgs = []
+    for lib in (torch, ember):
+        A = lib.tensor(a, requires_grad=True)
+        with pytest.raises(RuntimeError) as info:
+            fns[which](lib, A).backward()
+        msgs.append(str(info.value))
+    assert msgs[0] == msgs[1]
