@@ -123,6 +123,38 @@ def _standard_gamma_grad(concentration: Tensor, x: Tensor) -> Tensor:
     return apply(StandardGammaGrad, concentration, x)
 
 
+class SampleDirichlet(Op):
+    """Dirichlet draws along the last dim (torch's ``_sample_dirichlet``): normalized
+    standard gamma draws; no derivative (as torch)."""
+
+    name = "_sample_dirichlet"
+
+    def forward(self, a, generator=None):
+        g = np.maximum(_gen(generator).standard_gamma(a.astype(np.float64)),
+                       np.finfo(np.float64).tiny)
+        x = g / g.sum(-1, keepdims=True)
+        return np.maximum(x, float(ml_dtypes.finfo(a.dtype).tiny)).astype(a.dtype)
+
+
+def _sample_dirichlet(concentration: Tensor, generator=None) -> Tensor:
+    """Dirichlet(concentration) draws over the last dimension, same shape."""
+    return apply(SampleDirichlet, concentration, generator=generator)
+
+
+def binomial(count: Tensor, prob: Tensor, generator=None) -> Tensor:
+    """Binomial(count, prob) draws with torch's ``binomial`` contract: floating-point
+    ``count`` and ``prob`` broadcast together, the result in ``count``'s dtype."""
+    if not count.dtype.is_floating_point:
+        name = {"int64": "Long", "int32": "Int", "int16": "Short", "int8": "Char",
+                "uint8": "Byte", "bool": "Bool"}.get(count.dtype.name, count.dtype.name)
+        raise ValueError(f"binomial only supports floating-point dtypes for count, got: "
+                         f"{name}")
+    n, p = np.broadcast_arrays(np.asarray(count.detach()._data),
+                               np.asarray(prob.detach()._data, dtype=np.float64))
+    draw = _gen(generator).binomial(n.astype(np.int64), np.clip(p, 0.0, 1.0))
+    return _draw(draw, count)
+
+
 def _draw(arr: np.ndarray, like: Tensor) -> Tensor:
     return Tensor._make(np.ascontiguousarray(arr).astype(like._data.dtype), like.device)
 

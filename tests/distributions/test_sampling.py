@@ -307,3 +307,39 @@ def test_von_mises_circular_moments():
     assert np.all(np.abs(s.mean(0)) < 5 * s.std(0) / np.sqrt(N))
     assert ed.sample((3,)).dtype == ember.float64
     assert ED.VonMises(ember.tensor([0.0]), ember.tensor([1.0])).sample().dtype == ember.float32
+
+
+def test_rng_primitives():
+    from ember.distributions._sampling import (
+        _sample_dirichlet,
+        _standard_gamma,
+        _standard_gamma_grad,
+        binomial,
+    )
+    ember.manual_seed(0)
+    count = ember.tensor([5.0, 20.0], dtype=ember.float64)
+    x = binomial(count, ember.tensor(0.3, dtype=ember.float64)).numpy()
+    assert x.shape == (2,)
+    draws = binomial(count.expand(N, 2), ember.tensor([0.3, 0.9],
+                                                      dtype=ember.float64)).numpy()
+    _moments_ok(draws, np.array([1.5, 18.0]), np.array([1.05, 1.8]), "binomial")
+    with pytest.raises(ValueError, match="floating-point"):
+        binomial(ember.tensor([5, 10]), ember.tensor([0.5, 0.5]))
+    with pytest.raises(ValueError, match="floating-point"):
+        torch.binomial(torch.tensor([5, 10]), torch.tensor([0.5, 0.5]))
+    # prob outside [0, 1] is clipped, as torch's kernel does
+    assert binomial(count, ember.tensor([1.5, -1.0], dtype=ember.float64)).tolist() == [5, 0]
+    assert torch.binomial(torch.tensor([5.0, 20.0]), torch.tensor([1.5, -1.0])).tolist() \
+        == [5, 0]
+    conc = ember.tensor([0.5, 1.0, 3.0], dtype=ember.float64)
+    d = _sample_dirichlet(conc.expand(N, 3)).numpy()
+    np.testing.assert_allclose(d.sum(-1), 1.0, rtol=1e-12)
+    t = TD.Dirichlet(torch.tensor([0.5, 1.0, 3.0], dtype=torch.float64))
+    _moments_ok(d, t.mean.numpy(), t.variance.numpy(), "_sample_dirichlet")
+    c = ember.tensor([1.0, 2.0], requires_grad=True)
+    with pytest.raises(RuntimeError, match="not implemented"):
+        _sample_dirichlet(c).sum().backward()
+    g = _standard_gamma(ember.tensor([0.5, 4.0]))
+    ref = torch._standard_gamma_grad(torch.tensor([0.5, 4.0]), torch.tensor(g.numpy()))
+    np.testing.assert_allclose(_standard_gamma_grad(ember.tensor([0.5, 4.0]), g).numpy(),
+                               ref.numpy(), rtol=1e-3)
