@@ -55,6 +55,7 @@ from . import linalg, nn, optim
 from . import special
 from .ops.fft_ops import *
 from . import fft
+from . import distributions
 from . import utils
 from . import testing
 from . import func
