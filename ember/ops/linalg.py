@@ -770,9 +770,49 @@ def pinverse(input, rcond=1e-15):
 
 # --- legacy decompositions and solvers (torch's top-level names) ------------------------------
 
+# torch warns once per process that these names are deprecated (TORCH_WARN_ONCE)
+_DEPRECATED = {
+    "cholesky": "torch.cholesky is deprecated in favor of torch.linalg.cholesky and will be "
+                "removed in a future PyTorch release.\nL = torch.cholesky(A)\nshould be "
+                "replaced with\nL = torch.linalg.cholesky(A)\nand\nU = torch.cholesky(A, "
+                "upper=True)\nshould be replaced with\nU = torch.linalg.cholesky(A).mH\nThis "
+                "transform will produce equivalent results for all valid (symmetric positive "
+                "definite) inputs.",
+    "qr": "torch.qr is deprecated in favor of torch.linalg.qr and will be removed in a future "
+          "PyTorch release.\nThe boolean parameter 'some' has been replaced with a string "
+          "parameter 'mode'.\nQ, R = torch.qr(A, some)\nshould be replaced with\nQ, R = "
+          "torch.linalg.qr(A, 'reduced' if some else 'complete')",
+    "triangular_solve": "torch.triangular_solve is deprecated in favor of "
+                        "torch.linalg.solve_triangularand will be removed in a future PyTorch "
+                        "release.\ntorch.linalg.solve_triangular has its arguments reversed and "
+                        "does not return a copy of one of the inputs.\nX = "
+                        "torch.triangular_solve(B, A).solution\nshould be replaced with\nX = "
+                        "torch.linalg.solve_triangular(A, B).",
+    "lu": "torch.lu is deprecated in favor of torch.linalg.lu_factor / torch.linalg.lu_factor_ex "
+          "and will be removed in a future PyTorch release.\nLU, pivots = torch.lu(A, "
+          "compute_pivots)\nshould be replaced with\nLU, pivots = torch.linalg.lu_factor(A, "
+          "compute_pivots)\nand\nLU, pivots, info = torch.lu(A, compute_pivots, "
+          "get_infos=True)\nshould be replaced with\nLU, pivots, info = "
+          "torch.linalg.lu_factor_ex(A, compute_pivots)",
+    "lu_solve": "torch.lu_solve is deprecated in favor of torch.linalg.lu_solveand will be "
+                "removed in a future PyTorch release.\nNote that torch.linalg.lu_solve has its "
+                "arguments reversed.\nX = torch.lu_solve(B, LU, pivots)\nshould be replaced "
+                "with\nX = torch.linalg.lu_solve(LU, pivots, B)",
+}
+_WARNED: set = set()
+
+
+def _deprecated(name: str) -> None:
+    if name not in _WARNED:
+        _WARNED.add(name)
+        import warnings
+        warnings.warn(_DEPRECATED[name], UserWarning, stacklevel=4)
+
+
 @autocast_composite("cholesky")
 def cholesky(input, upper=False, *, out=None):
     """torch.cholesky (deprecated in torch for linalg.cholesky), with ``cholesky:`` errors."""
+    _deprecated("cholesky")
     from .. import linalg as L
     L._lowp_kernel("cholesky_cpu", input)
     L._check_square("cholesky", input)
@@ -785,6 +825,7 @@ def cholesky(input, upper=False, *, out=None):
 @autocast_composite("qr")
 def qr(input, some=True, *, out=None):
     """torch.qr: linalg.qr with ``mode='reduced'`` (``some``) or ``'complete'``."""
+    _deprecated("qr")
     from .. import linalg as L
     from .reduction import return_types
     Q, R = L.qr(input, mode="reduced" if some else "complete")
@@ -817,6 +858,7 @@ def svd(input, some=True, compute_uv=True, *, out=None):
 
 @autocast_composite("triangular_solve")
 def triangular_solve(input, A, upper=True, transpose=False, unitriangular=False, *, out=None):
+    _deprecated("triangular_solve")
     from .. import linalg as L
     return L.triangular_solve(input, A, upper, transpose, unitriangular, out=out)
 
@@ -837,6 +879,7 @@ def cholesky_inverse(input, upper=False, *, out=None):
 def lu(A, pivot=True, get_infos=False, out=None):
     """torch.lu: (LU, pivots) or, with ``get_infos``, (LU, pivots, infos); never raises for
     a singular matrix."""
+    _deprecated("lu")
     from .. import linalg as L
     LU, piv, info = L.lu_factor_ex(A, pivot=pivot)
     if get_infos:
@@ -852,6 +895,7 @@ def lu_unpack(LU_data, LU_pivots, unpack_data=True, unpack_pivots=True, *, out=N
 @autocast_composite("lu_solve")
 def lu_solve(input, LU_data, LU_pivots, *, out=None):  # noqa: N803
     """torch.lu_solve(b, LU, pivots) = linalg.lu_solve(LU, pivots, b)."""
+    _deprecated("lu_solve")
     from .. import linalg as L
     return L.lu_solve(LU_data, LU_pivots, input, out=out)
 
