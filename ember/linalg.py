@@ -1745,7 +1745,7 @@ def householder_product(A, tau, *, out=None):
     if m < n:
         raise RuntimeError(f"{name}: input.shape[-2] must be greater than or equal to "
                            "input.shape[-1]")
-    if n < tau.shape[-1] if tau.dim() else False:
+    if tau.dim() and n < tau.shape[-1]:
         raise RuntimeError(f"{name}: input.shape[-1] must be greater than or equal to "
                            "tau.shape[-1]")
     if tau.dim() != A.dim() - 1:
