@@ -22,6 +22,7 @@ import time
 
 import numpy as np
 
+from benchmarks.jit_workloads import sample_interleaved
 from benchmarks.nn_workloads import _same_init, _t, spec_cnn
 
 
@@ -96,21 +97,7 @@ def main(argv=None) -> None:
                   f"{time.perf_counter() - t0:.1f} s")
     for w, cfg in cfgs.items():
         names = list(cfg)
-        reps = {}
-        for n in names:
-            k, t0 = 0, time.perf_counter()
-            while time.perf_counter() - t0 < args.min_time:
-                cfg[n]()
-                k += 1
-            reps[n] = max(1, k)
-        samples = {n: [] for n in names}
-        for r in range(args.rounds):
-            for n in (names if r % 2 == 0 else names[::-1]):
-                f, k = cfg[n], reps[n]
-                t0 = time.thread_time()
-                for _ in range(k):
-                    f()
-                samples[n].append((time.thread_time() - t0) / k)
+        samples = sample_interleaved(cfg, args.rounds, args.min_time)
         med = {n: statistics.median(s) for n, s in samples.items()}
         print(f"\n{w}  ({args.rounds} rounds, CPU time of this thread, 1 thread)")
         for n in names:

@@ -86,6 +86,33 @@ JIT_WORKLOADS.update({f"jit_op_chain_{m}": (_chain_factory(m), None)
                       for m in ("eager", "trace")})
 
 
+def sample_interleaved(cfg: dict, rounds: int, min_time: float) -> dict:
+    """Seconds per call of each ``cfg`` callable, one sample per round: calls per sample
+    sized to ``min_time``, rounds alternating forward and reversed order so machine drift
+    hits all alike; CPU time of the calling thread."""
+    import time
+    names = list(cfg)
+    reps = {}
+    for n in names:
+        f = cfg[n]
+        for _ in range(3):
+            f()
+        k, t0 = 0, time.perf_counter()
+        while time.perf_counter() - t0 < min_time:
+            f()
+            k += 1
+        reps[n] = max(1, k)
+    samples = {n: [] for n in names}
+    for r in range(rounds):
+        for n in (names if r % 2 == 0 else names[::-1]):
+            f, k = cfg[n], reps[n]
+            t0 = time.thread_time()
+            for _ in range(k):
+                f()
+            samples[n].append((time.thread_time() - t0) / k)
+    return samples
+
+
 def _interleaved(rounds: int = 15, min_time: float = 0.03) -> None:
     """Every configuration of each model in one process, sampled in alternating order
     (forward, then reversed, ...) so machine drift hits all alike; CPU time of this
@@ -94,7 +121,6 @@ def _interleaved(rounds: int = 15, min_time: float = 0.03) -> None:
     (every op through ``registry.apply``, as before NOTE [fast replay]) and through the
     replay plan forced onto the dispatch way."""
     import statistics
-    import time
 
     import torch
 
@@ -139,24 +165,7 @@ def _interleaved(rounds: int = 15, min_time: float = 0.03) -> None:
 
     for case, cfg in cases.items():
         names = list(cfg)
-        reps = {}
-        for n in names:
-            f = cfg[n]
-            for _ in range(3):
-                f()
-            k, t0 = 0, time.perf_counter()
-            while time.perf_counter() - t0 < min_time:
-                f()
-                k += 1
-            reps[n] = max(1, k)
-        samples = {n: [] for n in names}
-        for r in range(rounds):
-            for n in (names if r % 2 == 0 else names[::-1]):
-                f, k = cfg[n], reps[n]
-                t0 = time.thread_time()
-                for _ in range(k):
-                    f()
-                samples[n].append((time.thread_time() - t0) / k)
+        samples = sample_interleaved(cfg, rounds, min_time)
         print(f"\n{case}  ({rounds} rounds)")
         for n in names:
             s = samples[n]
