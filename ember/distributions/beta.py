@@ -6,7 +6,7 @@ import numbers
 
 import ember
 
-from .._tensor import Size, Tensor
+from .._tensor import Tensor
 from . import constraints
 from .dirichlet import Dirichlet
 from .exp_family import ExponentialFamily
@@ -41,12 +41,7 @@ class Beta(ExponentialFamily):
         super().__init__(self._dirichlet._batch_shape, validate_args=validate_args)
 
     def expand(self, batch_shape, _instance=None) -> Beta:
-        new = self._get_checked_instance(Beta, _instance)
-        batch_shape = Size(tuple(batch_shape))
-        new._dirichlet = self._dirichlet.expand(batch_shape)
-        super(Beta, new).__init__(batch_shape, validate_args=False)
-        new._validate_args = self._validate_args
-        return new
+        return self._expand_params(Beta, batch_shape, _instance, ("_dirichlet",))
 
     @property
     def mean(self) -> Tensor:

@@ -45,18 +45,9 @@ class Categorical(Distribution):
         super().__init__(batch_shape, validate_args=validate_args)
 
     def expand(self, batch_shape, _instance=None) -> Categorical:
-        new = self._get_checked_instance(Categorical, _instance)
-        batch_shape = Size(tuple(batch_shape))
-        param_shape = tuple(batch_shape) + (self._num_events,)
-        if "probs" in self.__dict__:
-            new.probs = self.probs.expand(param_shape)
-            new._param = new.probs
-        if "logits" in self.__dict__:
-            new.logits = self.logits.expand(param_shape)
-            new._param = new.logits
-        new._num_events = self._num_events
-        super(Categorical, new).__init__(batch_shape, validate_args=False)
-        new._validate_args = self._validate_args
+        new = self._expand_params(Categorical, batch_shape, _instance, ("probs", "logits"),
+                                  trailing=(self._num_events,), shared=("_num_events",))
+        new._param = new.logits if "logits" in new.__dict__ else new.probs
         return new
 
     def _new(self, *args, **kwargs) -> Tensor:

@@ -200,6 +200,34 @@ class Distribution:
                 "__init__ method must also define a custom .expand() method.")
         return self.__new__(type(self)) if _instance is None else _instance
 
+    def _expand_params(self, cls, batch_shape, _instance=None, params=(), *, trailing=(),
+                       shared=(), **values):
+        """The usual body of ``cls.expand``: a new ``cls`` (or ``_instance``) holding
+
+        * each attribute named in ``params`` expanded to ``batch_shape + trailing`` (a
+          tensor or a distribution; a ``lazy_property`` not computed yet is left out, to
+          be derived from the others as needed),
+        * each attribute named in ``shared`` as it is,
+        * each of ``values`` as given,
+
+        initialized for ``batch_shape`` and this event shape without validation, and
+        keeping this instance's ``validate_args`` setting.
+        """
+        new = self._get_checked_instance(cls, _instance)
+        batch_shape = Size(tuple(batch_shape))
+        shape = tuple(batch_shape) + tuple(trailing)
+        for name in params:
+            if name in self.__dict__ or not isinstance(getattr(type(self), name, None),
+                                                       lazy_property):
+                setattr(new, name, getattr(self, name).expand(shape))
+        for name in shared:
+            setattr(new, name, getattr(self, name))
+        for name, value in values.items():
+            setattr(new, name, value)
+        super(cls, new).__init__(batch_shape, self._event_shape, validate_args=False)
+        new._validate_args = self._validate_args
+        return new
+
     def __repr__(self) -> str:
         try:
             names = [k for k in self.arg_constraints if k in self.__dict__]

@@ -35,15 +35,10 @@ class Independent(Distribution):
         super().__init__(shape[:cut], shape[cut:], validate_args=validate_args)
 
     def expand(self, batch_shape, _instance=None) -> Independent:
-        new = self._get_checked_instance(Independent, _instance)
-        batch_shape = Size(tuple(batch_shape))
         n = self.reinterpreted_batch_ndims
-        new.base_dist = self.base_dist.expand(tuple(batch_shape)
-                                              + tuple(self.event_shape[:n]))
-        new.reinterpreted_batch_ndims = n
-        super(Independent, new).__init__(batch_shape, self.event_shape, validate_args=False)
-        new._validate_args = self._validate_args
-        return new
+        return self._expand_params(Independent, batch_shape, _instance, ("base_dist",),
+                                   trailing=self.event_shape[:n],
+                                   shared=("reinterpreted_batch_ndims",))
 
     @property
     def has_rsample(self) -> bool:  # type: ignore[override]

@@ -49,14 +49,9 @@ class LKJCholesky(Distribution):
         super().__init__(batch_shape, Size((dim, dim)), validate_args)
 
     def expand(self, batch_shape, _instance=None) -> LKJCholesky:
-        new = self._get_checked_instance(LKJCholesky, _instance)
-        batch_shape = Size(tuple(batch_shape))
-        new.dim = self.dim
-        new.concentration = self.concentration.expand(batch_shape)
-        new._beta = self._beta.expand(tuple(batch_shape) + (self.dim,))
-        super(LKJCholesky, new).__init__(batch_shape, self.event_shape, validate_args=False)
-        new._validate_args = self._validate_args
-        return new
+        return self._expand_params(LKJCholesky, batch_shape, _instance, ("concentration",),
+                                   shared=("dim",),
+                                   _beta=self._beta.expand(tuple(batch_shape) + (self.dim,)))
 
     def sample(self, sample_shape=Size()) -> Tensor:
         with ember.no_grad():

@@ -42,14 +42,9 @@ class Multinomial(Distribution):
         super().__init__(batch_shape, event_shape, validate_args=validate_args)
 
     def expand(self, batch_shape, _instance=None) -> Multinomial:
-        new = self._get_checked_instance(Multinomial, _instance)
-        batch_shape = Size(tuple(batch_shape))
-        new.total_count = self.total_count
-        new._categorical = self._categorical.expand(batch_shape)
-        new._binomial = self._binomial.expand(tuple(batch_shape) + tuple(self.event_shape))
-        super(Multinomial, new).__init__(batch_shape, self.event_shape, validate_args=False)
-        new._validate_args = self._validate_args
-        return new
+        return self._expand_params(
+            Multinomial, batch_shape, _instance, ("_categorical",), shared=("total_count",),
+            _binomial=self._binomial.expand(tuple(batch_shape) + tuple(self.event_shape)))
 
     def _new(self, *args, **kwargs) -> Tensor:
         return self._categorical._new(*args, **kwargs)

@@ -109,19 +109,13 @@ class MultivariateNormal(Distribution):
             self._unbroadcasted_scale_tril = _precision_to_scale_tril(precision_matrix)
 
     def expand(self, batch_shape, _instance=None) -> MultivariateNormal:
-        new = self._get_checked_instance(MultivariateNormal, _instance)
-        batch_shape = Size(tuple(batch_shape))
-        loc_shape = tuple(batch_shape) + tuple(self.event_shape)
-        cov_shape = loc_shape + tuple(self.event_shape)
-        new.loc = self.loc.expand(loc_shape)
-        new._unbroadcasted_scale_tril = self._unbroadcasted_scale_tril
-        for name in ("covariance_matrix", "scale_tril", "precision_matrix"):
-            if name in self.__dict__:
-                setattr(new, name, self.__dict__[name].expand(cov_shape))
-        super(MultivariateNormal, new).__init__(batch_shape, self.event_shape,
-                                                validate_args=False)
-        new._validate_args = self._validate_args
-        return new
+        cov_shape = tuple(batch_shape) + tuple(self.event_shape) * 2
+        return self._expand_params(
+            MultivariateNormal, batch_shape, _instance, ("loc",), trailing=self.event_shape,
+            shared=("_unbroadcasted_scale_tril",),
+            **{name: self.__dict__[name].expand(cov_shape)
+               for name in ("covariance_matrix", "scale_tril", "precision_matrix")
+               if name in self.__dict__})
 
     def _mat_shape(self) -> tuple:
         return tuple(self._batch_shape) + tuple(self._event_shape) * 2

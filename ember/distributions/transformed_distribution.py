@@ -59,18 +59,12 @@ class TransformedDistribution(Distribution):
                          validate_args=validate_args)
 
     def expand(self, batch_shape, _instance=None) -> TransformedDistribution:
-        new = self._get_checked_instance(TransformedDistribution, _instance)
-        batch_shape = Size(tuple(batch_shape))
         shape = tuple(batch_shape) + tuple(self.event_shape)
         for t in reversed(self.transforms):
             shape = tuple(t.inverse_shape(shape))
-        new.base_dist = self.base_dist.expand(
-            shape[:len(shape) - len(self.base_dist.event_shape)])
-        new.transforms = self.transforms
-        super(TransformedDistribution, new).__init__(batch_shape, self.event_shape,
-                                                     validate_args=False)
-        new._validate_args = self._validate_args
-        return new
+        return self._expand_params(
+            TransformedDistribution, batch_shape, _instance, shared=("transforms",),
+            base_dist=self.base_dist.expand(shape[:len(shape) - len(self.base_dist.event_shape)]))
 
     @constraints.dependent_property(is_discrete=False)
     def support(self):

@@ -112,19 +112,16 @@ class Wishart(ExponentialFamily):
         self._dist_chi2 = _bartlett_chi2(self.df, batch_shape, self._unbroadcasted_scale_tril)
 
     def expand(self, batch_shape, _instance=None) -> Wishart:
-        new = self._get_checked_instance(Wishart, _instance)
         batch_shape = Size(tuple(batch_shape))
-        cov_shape = tuple(batch_shape) + tuple(self.event_shape)
-        new._unbroadcasted_scale_tril = self._unbroadcasted_scale_tril.expand(cov_shape)
-        new.df = self.df.expand(batch_shape)
-        new._batch_dims = [-(x + 1) for x in range(len(batch_shape))]
-        for name in ("covariance_matrix", "scale_tril", "precision_matrix"):
-            if name in self.__dict__:
-                setattr(new, name, self.__dict__[name].expand(cov_shape))
-        new._dist_chi2 = _bartlett_chi2(new.df, batch_shape, new._unbroadcasted_scale_tril)
-        super(Wishart, new).__init__(batch_shape, self.event_shape, validate_args=False)
-        new._validate_args = self._validate_args
-        return new
+        df = self.df.expand(batch_shape)
+        tril = self._unbroadcasted_scale_tril.expand(tuple(batch_shape)
+                                                     + tuple(self.event_shape))
+        return self._expand_params(
+            Wishart, batch_shape, _instance,
+            ("covariance_matrix", "scale_tril", "precision_matrix"), trailing=self.event_shape,
+            df=df, _unbroadcasted_scale_tril=tril,
+            _batch_dims=[-(x + 1) for x in range(len(batch_shape))],
+            _dist_chi2=_bartlett_chi2(df, batch_shape, tril))
 
     def _mat_shape(self) -> tuple:
         return tuple(self._batch_shape) + tuple(self._event_shape)
