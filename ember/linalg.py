@@ -805,6 +805,19 @@ def _rt(name: str, fields: tuple):
     return nt
 
 
+# registered at import so that ``ember.return_types.<name>`` exists before the first call
+for _name, _fields in (
+        ("linalg_lstsq", ("solution", "residuals", "rank", "singular_values")),
+        ("geqrf", ("a", "tau")), ("linalg_eig", ("eigenvalues", "eigenvectors")),
+        ("linalg_ldl_factor", ("LD", "pivots")),
+        ("linalg_ldl_factor_ex", ("LD", "pivots", "info")), ("linalg_lu", ("P", "L", "U")),
+        ("linalg_lu_factor", ("LU", "pivots")), ("linalg_lu_factor_ex", ("LU", "pivots", "info")),
+        ("linalg_solve_ex", ("result", "info")), ("lu_unpack", ("P", "L", "U")),
+        ("triangular_solve", ("solution", "cloned_coefficient")),
+        ("_lu_with_info", ("LU", "pivots", "info"))):
+    _rt(_name, _fields)
+
+
 def _named_out(name: str, fields: tuple, values, out):
     """A named result, written into the ``out=`` tensors first when given."""
     nt = _rt(name, fields)
