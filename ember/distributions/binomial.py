@@ -8,7 +8,10 @@ from .._tensor import Size, Tensor
 from . import constraints
 from ._sampling import _binomial
 from .distribution import Distribution
-from .utils import _lgamma, broadcast_all, lazy_property, logits_to_probs, probs_to_logits
+from .utils import (
+    _lgamma,
+    _ProbsOrLogits,
+)
 
 __all__ = ["Binomial"]
 
@@ -18,7 +21,7 @@ def _clamp_by_zero(x: Tensor) -> Tensor:
     return (x.clamp(min=0) + x - x.clamp(max=0)) / 2
 
 
-class Binomial(Distribution):
+class Binomial(_ProbsOrLogits, Distribution):
     """A binomial distribution: the number of successes in ``total_count`` Bernoulli
     trials with success probability ``probs`` (or log-odds ``logits``, not both).
 
@@ -34,25 +37,12 @@ class Binomial(Distribution):
 
     def __init__(self, total_count=1, probs=None, logits=None,
                  validate_args: bool | None = None) -> None:
-        if (probs is None) == (logits is None):
-            raise ValueError("Either `probs` or `logits` must be specified, but not both.")
-        if probs is not None:
-            self.total_count, self.probs = broadcast_all(total_count, probs)
-            self.total_count = self.total_count.type_as(self.probs)
-        else:
-            self.total_count, self.logits = broadcast_all(total_count, logits)
-            self.total_count = self.total_count.type_as(self.logits)
-        self._param = self.probs if probs is not None else self.logits
+        (total_count,) = self._set_probs_or_logits(probs, logits, total_count)
+        self.total_count = total_count.type_as(self._param)
         super().__init__(self._param.size(), validate_args=validate_args)
 
     def expand(self, batch_shape, _instance=None) -> Binomial:
-        new = self._expand_params(Binomial, batch_shape, _instance,
-                                  ("total_count", "probs", "logits"))
-        new._param = new.logits if "logits" in new.__dict__ else new.probs
-        return new
-
-    def _new(self, *args, **kwargs) -> Tensor:
-        return self._param.new_empty(*args, **kwargs)
+        return self._expand_probs_or_logits(Binomial, batch_shape, _instance, ("total_count",))
 
     @constraints.dependent_property(is_discrete=True, event_dim=0)
     def support(self):
@@ -69,18 +59,6 @@ class Binomial(Distribution):
     @property
     def variance(self) -> Tensor:
         return self.total_count * self.probs * (1 - self.probs)
-
-    @lazy_property
-    def logits(self) -> Tensor:
-        return probs_to_logits(self.probs, is_binary=True)
-
-    @lazy_property
-    def probs(self) -> Tensor:
-        return logits_to_probs(self.logits, is_binary=True)
-
-    @property
-    def param_shape(self) -> Size:
-        return self._param.size()
 
     def sample(self, sample_shape=Size()) -> Tensor:
         shape = tuple(self._extended_shape(sample_shape))

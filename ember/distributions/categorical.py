@@ -10,12 +10,15 @@ from .._tensor import Size, Tensor
 from . import constraints
 from ._sampling import _categorical
 from .distribution import Distribution
-from .utils import lazy_property, logits_to_probs, probs_to_logits
+from .utils import (
+    _check_probs_or_logits,
+    _ProbsOrLogits,
+)
 
 __all__ = ["Categorical"]
 
 
-class Categorical(Distribution):
+class Categorical(_ProbsOrLogits, Distribution):
     """A categorical distribution parameterized by ``probs`` (non-negative, normalized
     over the last dimension) or ``logits`` (unnormalized log-probabilities), not both.
 
@@ -27,10 +30,10 @@ class Categorical(Distribution):
     arg_constraints = {"probs": constraints.simplex,
                        "logits": constraints.independent(constraints.real, 1)}
     has_enumerate_support = True
+    _is_binary = False
 
     def __init__(self, probs=None, logits=None, validate_args: bool | None = None) -> None:
-        if (probs is None) == (logits is None):
-            raise ValueError("Either `probs` or `logits` must be specified, but not both.")
+        _check_probs_or_logits(probs, logits)
         if probs is not None:
             if probs.dim() < 1:
                 raise ValueError("`probs` parameter must be at least one-dimensional.")
@@ -45,29 +48,13 @@ class Categorical(Distribution):
         super().__init__(batch_shape, validate_args=validate_args)
 
     def expand(self, batch_shape, _instance=None) -> Categorical:
-        new = self._expand_params(Categorical, batch_shape, _instance, ("probs", "logits"),
-                                  trailing=(self._num_events,), shared=("_num_events",))
-        new._param = new.logits if "logits" in new.__dict__ else new.probs
-        return new
-
-    def _new(self, *args, **kwargs) -> Tensor:
-        return self._param.new_empty(*args, **kwargs)
+        return self._expand_probs_or_logits(Categorical, batch_shape, _instance,
+                                            trailing=(self._num_events,),
+                                            shared=("_num_events",))
 
     @constraints.dependent_property(is_discrete=True, event_dim=0)
     def support(self):
         return constraints.integer_interval(0, self._num_events - 1)
-
-    @lazy_property
-    def logits(self) -> Tensor:
-        return probs_to_logits(self.probs)
-
-    @lazy_property
-    def probs(self) -> Tensor:
-        return logits_to_probs(self.logits)
-
-    @property
-    def param_shape(self) -> Size:
-        return self._param.size()
 
     @property
     def mean(self) -> Tensor:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import math
-import numbers
 
 import ember
 import ember.nn.functional as F
@@ -11,12 +10,18 @@ import ember.nn.functional as F
 from .._tensor import Size, Tensor
 from . import constraints
 from .exp_family import ExponentialFamily
-from .utils import broadcast_all, clamp_probs, lazy_property, logits_to_probs, probs_to_logits
+from .utils import (
+    _ProbsOrLogits,
+    broadcast_all,
+    clamp_probs,
+    lazy_property,
+    logits_to_probs,
+)
 
 __all__ = ["ContinuousBernoulli"]
 
 
-class ContinuousBernoulli(ExponentialFamily):
+class ContinuousBernoulli(_ProbsOrLogits, ExponentialFamily):
     """The continuous Bernoulli: density ``C(p) p^x (1-p)^(1-x)`` on ``[0, 1]``.
 
     Near ``p = 1/2`` the closed forms divide by ``2p - 1``; inside ``lims`` they are
@@ -35,31 +40,18 @@ class ContinuousBernoulli(ExponentialFamily):
 
     def __init__(self, probs=None, logits=None, lims=(0.499, 0.501),
                  validate_args: bool | None = None) -> None:
-        if (probs is None) == (logits is None):
-            raise ValueError("Either `probs` or `logits` must be specified, but not both.")
+        self._set_probs_or_logits(probs, logits)
         if probs is not None:
-            is_scalar = isinstance(probs, numbers.Number)
-            (self.probs,) = broadcast_all(probs)
             if validate_args is not None and not bool(
                     self.arg_constraints["probs"].check(self.probs).all()):
                 raise ValueError("The parameter probs has invalid values")
-            self.probs = clamp_probs(self.probs)
-        else:
-            is_scalar = isinstance(logits, numbers.Number)
-            (self.logits,) = broadcast_all(logits)
-        self._param = self.probs if probs is not None else self.logits
-        batch_shape = Size() if is_scalar else self._param.size()
+            self.probs = self._param = clamp_probs(self.probs)
         self._lims = lims
-        super().__init__(batch_shape, validate_args=validate_args)
+        super().__init__(self._param.size(), validate_args=validate_args)
 
     def expand(self, batch_shape, _instance=None) -> ContinuousBernoulli:
-        new = self._expand_params(ContinuousBernoulli, batch_shape, _instance,
-                                  ("probs", "logits"), shared=("_lims",))
-        new._param = new.logits if "logits" in new.__dict__ else new.probs
-        return new
-
-    def _new(self, *args, **kwargs) -> Tensor:
-        return self._param.new_empty(*args, **kwargs)
+        return self._expand_probs_or_logits(ContinuousBernoulli, batch_shape, _instance,
+                                            shared=("_lims",))
 
     def _outside_unstable_region(self) -> Tensor:
         return (self.probs <= self._lims[0]) | (self.probs > self._lims[1])
@@ -101,16 +93,8 @@ class ContinuousBernoulli(ExponentialFamily):
         return ember.where(self._outside_unstable_region(), vs, taylor)
 
     @lazy_property
-    def logits(self) -> Tensor:
-        return probs_to_logits(self.probs, is_binary=True)
-
-    @lazy_property
     def probs(self) -> Tensor:
         return clamp_probs(logits_to_probs(self.logits, is_binary=True))
-
-    @property
-    def param_shape(self) -> Size:
-        return self._param.size()
 
     def sample(self, sample_shape=Size()) -> Tensor:
         with ember.no_grad():

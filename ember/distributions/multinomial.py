@@ -12,12 +12,12 @@ from ._sampling import _multinomial
 from .binomial import Binomial
 from .categorical import Categorical
 from .distribution import Distribution
-from .utils import _lgamma, broadcast_all
+from .utils import _lgamma, _ViaCategorical, broadcast_all
 
 __all__ = ["Multinomial"]
 
 
-class Multinomial(Distribution):
+class Multinomial(_ViaCategorical, Distribution):
     """Counts of ``total_count`` independent draws from a categorical distribution with
     ``probs`` (or ``logits``) over the last dimension.
 
@@ -46,9 +46,6 @@ class Multinomial(Distribution):
             Multinomial, batch_shape, _instance, ("_categorical",), shared=("total_count",),
             _binomial=self._binomial.expand(tuple(batch_shape) + tuple(self.event_shape)))
 
-    def _new(self, *args, **kwargs) -> Tensor:
-        return self._categorical._new(*args, **kwargs)
-
     @constraints.dependent_property(is_discrete=True, event_dim=1)
     def support(self):
         return constraints.multinomial(self.total_count)
@@ -60,18 +57,6 @@ class Multinomial(Distribution):
     @property
     def variance(self) -> Tensor:
         return self.total_count * self.probs * (1 - self.probs)
-
-    @property
-    def logits(self) -> Tensor:
-        return self._categorical.logits
-
-    @property
-    def probs(self) -> Tensor:
-        return self._categorical.probs
-
-    @property
-    def param_shape(self) -> Size:
-        return self._categorical.param_shape
 
     def sample(self, sample_shape=Size()) -> Tensor:
         shape = self._extended_shape(sample_shape)

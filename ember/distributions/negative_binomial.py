@@ -10,12 +10,16 @@ from . import constraints
 from ._sampling import _poisson
 from .distribution import Distribution
 from .gamma import Gamma
-from .utils import _lgamma, broadcast_all, lazy_property, logits_to_probs, probs_to_logits
+from .utils import (
+    _lgamma,
+    _ProbsOrLogits,
+    lazy_property,
+)
 
 __all__ = ["NegativeBinomial"]
 
 
-class NegativeBinomial(Distribution):
+class NegativeBinomial(_ProbsOrLogits, Distribution):
     """The number of successes before ``total_count`` failures in Bernoulli trials with
     success probability ``probs`` (or log-odds ``logits``); sampled as a gamma-Poisson
     mixture.
@@ -33,25 +37,13 @@ class NegativeBinomial(Distribution):
 
     def __init__(self, total_count, probs=None, logits=None,
                  validate_args: bool | None = None) -> None:
-        if (probs is None) == (logits is None):
-            raise ValueError("Either `probs` or `logits` must be specified, but not both.")
-        if probs is not None:
-            self.total_count, self.probs = broadcast_all(total_count, probs)
-            self.total_count = self.total_count.type_as(self.probs)
-        else:
-            self.total_count, self.logits = broadcast_all(total_count, logits)
-            self.total_count = self.total_count.type_as(self.logits)
-        self._param = self.probs if probs is not None else self.logits
+        (total_count,) = self._set_probs_or_logits(probs, logits, total_count)
+        self.total_count = total_count.type_as(self._param)
         super().__init__(self._param.size(), validate_args=validate_args)
 
     def expand(self, batch_shape, _instance=None) -> NegativeBinomial:
-        new = self._expand_params(NegativeBinomial, batch_shape, _instance,
-                                  ("total_count", "probs", "logits"))
-        new._param = new.logits if "logits" in new.__dict__ else new.probs
-        return new
-
-    def _new(self, *args, **kwargs) -> Tensor:
-        return self._param.new_empty(*args, **kwargs)
+        return self._expand_probs_or_logits(NegativeBinomial, batch_shape, _instance,
+                                            ("total_count",))
 
     @property
     def mean(self) -> Tensor:
@@ -64,18 +56,6 @@ class NegativeBinomial(Distribution):
     @property
     def variance(self) -> Tensor:
         return self.mean / ember.sigmoid(-self.logits)
-
-    @lazy_property
-    def logits(self) -> Tensor:
-        return probs_to_logits(self.probs, is_binary=True)
-
-    @lazy_property
-    def probs(self) -> Tensor:
-        return logits_to_probs(self.logits, is_binary=True)
-
-    @property
-    def param_shape(self) -> Size:
-        return self._param.size()
 
     @lazy_property
     def _gamma(self) -> Gamma:

@@ -9,11 +9,12 @@ from .._tensor import Size, Tensor
 from . import constraints
 from .categorical import Categorical
 from .distribution import Distribution
+from .utils import _ViaCategorical
 
 __all__ = ["OneHotCategorical", "OneHotCategoricalStraightThrough"]
 
 
-class OneHotCategorical(Distribution):
+class OneHotCategorical(_ViaCategorical, Distribution):
     """A categorical distribution whose samples are one-hot vectors of size ``K``.
 
     Args:
@@ -36,20 +37,9 @@ class OneHotCategorical(Distribution):
         return self._expand_params(OneHotCategorical, batch_shape, _instance,
                                    ("_categorical",))
 
-    def _new(self, *args, **kwargs) -> Tensor:
-        return self._categorical._new(*args, **kwargs)
-
     @property
     def _param(self) -> Tensor:
         return self._categorical._param
-
-    @property
-    def probs(self) -> Tensor:
-        return self._categorical.probs
-
-    @property
-    def logits(self) -> Tensor:
-        return self._categorical.logits
 
     @property
     def mean(self) -> Tensor:
@@ -64,10 +54,6 @@ class OneHotCategorical(Distribution):
     def variance(self) -> Tensor:
         p = self._categorical.probs
         return p * (1 - p)
-
-    @property
-    def param_shape(self) -> Size:
-        return self._categorical.param_shape
 
     def sample(self, sample_shape=Size()) -> Tensor:
         probs = self._categorical.probs

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import numbers
-
 import ember
 
 from .._tensor import Size, Tensor
@@ -11,12 +9,16 @@ from . import constraints
 from .distribution import Distribution
 from .transformed_distribution import TransformedDistribution
 from .transforms import SigmoidTransform
-from .utils import broadcast_all, clamp_probs, lazy_property, logits_to_probs, probs_to_logits
+from .utils import (
+    _ProbsOrLogits,
+    broadcast_all,
+    clamp_probs,
+)
 
 __all__ = ["LogitRelaxedBernoulli", "RelaxedBernoulli"]
 
 
-class LogitRelaxedBernoulli(Distribution):
+class LogitRelaxedBernoulli(_ProbsOrLogits, Distribution):
     """The logit of a ``RelaxedBernoulli`` sample: a logistic variable centred on the
     ``logits`` with scale ``1 / temperature``.
 
@@ -32,38 +34,12 @@ class LogitRelaxedBernoulli(Distribution):
     def __init__(self, temperature, probs=None, logits=None,
                  validate_args: bool | None = None) -> None:
         self.temperature = temperature
-        if (probs is None) == (logits is None):
-            raise ValueError("Either `probs` or `logits` must be specified, but not both.")
-        if probs is not None:
-            is_scalar = isinstance(probs, numbers.Number)
-            (self.probs,) = broadcast_all(probs)
-        else:
-            is_scalar = isinstance(logits, numbers.Number)
-            (self.logits,) = broadcast_all(logits)
-        self._param = self.probs if probs is not None else self.logits
-        batch_shape = Size() if is_scalar else self._param.size()
-        super().__init__(batch_shape, validate_args=validate_args)
+        self._set_probs_or_logits(probs, logits)
+        super().__init__(self._param.size(), validate_args=validate_args)
 
     def expand(self, batch_shape, _instance=None) -> LogitRelaxedBernoulli:
-        new = self._expand_params(LogitRelaxedBernoulli, batch_shape, _instance,
-                                  ("probs", "logits"), shared=("temperature",))
-        new._param = new.logits if "logits" in new.__dict__ else new.probs
-        return new
-
-    def _new(self, *args, **kwargs) -> Tensor:
-        return self._param.new_empty(*args, **kwargs)
-
-    @lazy_property
-    def logits(self) -> Tensor:
-        return probs_to_logits(self.probs, is_binary=True)
-
-    @lazy_property
-    def probs(self) -> Tensor:
-        return logits_to_probs(self.logits, is_binary=True)
-
-    @property
-    def param_shape(self) -> Size:
-        return self._param.size()
+        return self._expand_probs_or_logits(LogitRelaxedBernoulli, batch_shape, _instance,
+                                            shared=("temperature",))
 
     def rsample(self, sample_shape=Size()) -> Tensor:
         shape = tuple(self._extended_shape(sample_shape))

@@ -12,12 +12,12 @@ from .categorical import Categorical
 from .distribution import Distribution
 from .transformed_distribution import TransformedDistribution
 from .transforms import ExpTransform
-from .utils import clamp_probs
+from .utils import _ViaCategorical, clamp_probs
 
 __all__ = ["ExpRelaxedCategorical", "RelaxedOneHotCategorical"]
 
 
-class ExpRelaxedCategorical(Distribution):
+class ExpRelaxedCategorical(_ViaCategorical, Distribution):
     """The log of a ``RelaxedOneHotCategorical`` sample (Gumbel-softmax in log space).
 
     Args:
@@ -41,21 +41,6 @@ class ExpRelaxedCategorical(Distribution):
     def expand(self, batch_shape, _instance=None) -> ExpRelaxedCategorical:
         return self._expand_params(ExpRelaxedCategorical, batch_shape, _instance,
                                    ("_categorical",), shared=("temperature",))
-
-    def _new(self, *args, **kwargs) -> Tensor:
-        return self._categorical._new(*args, **kwargs)
-
-    @property
-    def param_shape(self) -> Size:
-        return self._categorical.param_shape
-
-    @property
-    def logits(self) -> Tensor:
-        return self._categorical.logits
-
-    @property
-    def probs(self) -> Tensor:
-        return self._categorical.probs
 
     def rsample(self, sample_shape=Size()) -> Tensor:
         shape = tuple(self._extended_shape(sample_shape))

@@ -9,7 +9,7 @@ import numpy as np
 
 import ember
 
-from .._tensor import Tensor
+from .._tensor import Size, Tensor
 
 __all__ = [
     "broadcast_all", "clamp_probs", "lazy_property", "logits_to_probs", "probs_to_logits",
@@ -136,3 +136,72 @@ def _igamma(a: Tensor, x: Tensor) -> Tensor:
     """The regularized lower incomplete gamma function ``P(a, x)``."""
     from ..ops.special import igamma
     return igamma(a, x)
+
+
+def _check_probs_or_logits(probs, logits) -> None:
+    if (probs is None) == (logits is None):
+        raise ValueError("Either `probs` or `logits` must be specified, but not both.")
+
+
+class _ProbsOrLogits:
+    """Mixin for a distribution parameterized by ``probs`` or ``logits``, not both: the
+    one given is stored (and kept as ``_param``), the other derived lazily, as log-odds /
+    sigmoid when ``_is_binary`` and otherwise over the last dimension."""
+
+    _is_binary = True
+
+    def _set_probs_or_logits(self, probs, logits, *others) -> list[Tensor]:
+        """Checks that exactly one of ``probs`` and ``logits`` is given, stores it
+        broadcast with ``others`` (numbers or tensors, first in the broadcast), and
+        returns the broadcast ``others``."""
+        _check_probs_or_logits(probs, logits)
+        name, value = ("probs", probs) if probs is not None else ("logits", logits)
+        *others, param = broadcast_all(*others, value)
+        setattr(self, name, param)
+        self._param = param
+        return others
+
+    def _expand_probs_or_logits(self, cls, batch_shape, _instance=None, params=(),
+                                **kwargs):
+        """``_expand_params`` with ``probs`` / ``logits`` (whichever is set) after
+        ``params``, and ``_param`` pointing at the expanded ``logits`` if set, else
+        ``probs``."""
+        new = self._expand_params(cls, batch_shape, _instance, (*params, "probs", "logits"),
+                                  **kwargs)
+        new._param = new.logits if "logits" in new.__dict__ else new.probs
+        return new
+
+    def _new(self, *args, **kwargs) -> Tensor:
+        return self._param.new_empty(*args, **kwargs)
+
+    @lazy_property
+    def logits(self) -> Tensor:
+        return probs_to_logits(self.probs, is_binary=self._is_binary)
+
+    @lazy_property
+    def probs(self) -> Tensor:
+        return logits_to_probs(self.logits, is_binary=self._is_binary)
+
+    @property
+    def param_shape(self) -> Size:
+        return self._param.size()
+
+
+class _ViaCategorical:
+    """Mixin for a distribution built on a ``Categorical`` in ``self._categorical``: its
+    ``probs``, ``logits``, ``param_shape`` and ``_new`` are the categorical's."""
+
+    def _new(self, *args, **kwargs) -> Tensor:
+        return self._categorical._new(*args, **kwargs)
+
+    @property
+    def logits(self) -> Tensor:
+        return self._categorical.logits
+
+    @property
+    def probs(self) -> Tensor:
+        return self._categorical.probs
+
+    @property
+    def param_shape(self) -> Size:
+        return self._categorical.param_shape
