@@ -130,6 +130,22 @@ def _infinite_like(t: Tensor) -> Tensor:
     return ember.full_like(t, math.inf)
 
 
+def _register_infinite(type_p, types_q, param: str):
+    """Registers ``KL(p || q) = inf`` (shaped like ``p``'s parameter ``param``) for ``p`` of
+    ``type_p`` and ``q`` of each of ``types_q``: pairs where ``q``'s support misses part of
+    ``p``'s.  Registers in the order a stack of ``@register_kl`` decorators listing
+    ``types_q`` would (bottom up), and returns the function."""
+    def kl_infinite(p, q):
+        return _infinite_like(getattr(p, param))
+
+    # named as torch's function for this type_p, e.g. _kl_continuous_bernoulli_infinity
+    snake = "".join("_" + c.lower() if c.isupper() else c for c in type_p.__name__)
+    kl_infinite.__name__ = kl_infinite.__qualname__ = f"_kl{snake}_infinity"
+    for type_q in reversed(types_q):
+        register_kl(type_p, type_q)(kl_infinite)
+    return kl_infinite
+
+
 def _x_log_x(t: Tensor) -> Tensor:
     return ember.xlogy(t, t)  # 0 at t = 0
 
@@ -423,9 +439,7 @@ def _kl_beta_uniform(p, q):
     return ember.where((q.low > 0) | (q.high < 1), math.inf, result)
 
 
-@register_kl(Beta, Pareto)
-def _kl_beta_infinity(p, q):
-    return _infinite_like(p.concentration1)
+_kl_beta_infinity = _register_infinite(Beta, (Pareto,), "concentration1")
 
 
 def _cross_entropy_cb(p, q):
@@ -446,9 +460,7 @@ def _kl_continuous_bernoulli_continuous_bernoulli(p, q):
     return t1 + t2 + t3
 
 
-@register_kl(ContinuousBernoulli, Pareto)
-def _kl_continuous_bernoulli_infinity(p, q):
-    return _infinite_like(p.probs)
+_kl_continuous_bernoulli_infinity = _register_infinite(ContinuousBernoulli, (Pareto,), "probs")
 
 
 @register_kl(ContinuousBernoulli, Exponential)
@@ -477,12 +489,8 @@ def _kl_uniform_continuous_bernoulli(p, q):
     return ember.where((p.high >= 1.0) | (p.low <= 0.0), math.inf, result)
 
 
-@register_kl(Exponential, Beta)
-@register_kl(Exponential, ContinuousBernoulli)
-@register_kl(Exponential, Pareto)
-@register_kl(Exponential, Uniform)
-def _kl_exponential_infinity(p, q):
-    return _infinite_like(p.rate)
+_kl_exponential_infinity = _register_infinite(
+    Exponential, (Beta, ContinuousBernoulli, Pareto, Uniform), "rate")
 
 
 @register_kl(Exponential, Gamma)
@@ -514,12 +522,8 @@ def _kl_exponential_normal(p, q):
     return t1 - 1 + (t2 - t3 + t4) / var_normal
 
 
-@register_kl(Gamma, Beta)
-@register_kl(Gamma, ContinuousBernoulli)
-@register_kl(Gamma, Pareto)
-@register_kl(Gamma, Uniform)
-def _kl_gamma_infinity(p, q):
-    return _infinite_like(p.concentration)
+_kl_gamma_infinity = _register_infinite(
+    Gamma, (Beta, ContinuousBernoulli, Pareto, Uniform), "concentration")
 
 
 @register_kl(Gamma, Exponential)
@@ -551,14 +555,8 @@ def _kl_gamma_normal(p, q):
     return t1 + (c - 1) * _digamma(c) + (t2 - t3 + t4) / var_normal
 
 
-@register_kl(Gumbel, Beta)
-@register_kl(Gumbel, ContinuousBernoulli)
-@register_kl(Gumbel, Exponential)
-@register_kl(Gumbel, Gamma)
-@register_kl(Gumbel, Pareto)
-@register_kl(Gumbel, Uniform)
-def _kl_gumbel_infinity(p, q):
-    return _infinite_like(p.loc)
+_kl_gumbel_infinity = _register_infinite(
+    Gumbel, (Beta, ContinuousBernoulli, Exponential, Gamma, Pareto, Uniform), "loc")
 
 
 @register_kl(Gumbel, Normal)
@@ -570,14 +568,8 @@ def _kl_gumbel_normal(p, q):
     return -t1 + t2 + t3 - (euler_constant + 1)
 
 
-@register_kl(Laplace, Beta)
-@register_kl(Laplace, ContinuousBernoulli)
-@register_kl(Laplace, Exponential)
-@register_kl(Laplace, Gamma)
-@register_kl(Laplace, Pareto)
-@register_kl(Laplace, Uniform)
-def _kl_laplace_infinity(p, q):
-    return _infinite_like(p.loc)
+_kl_laplace_infinity = _register_infinite(
+    Laplace, (Beta, ContinuousBernoulli, Exponential, Gamma, Pareto, Uniform), "loc")
 
 
 @register_kl(Laplace, Normal)
@@ -591,14 +583,8 @@ def _kl_laplace_normal(p, q):
     return -t1 + scale_sqr_var_ratio + (t2 - t3 + t4) / var_normal - 1
 
 
-@register_kl(Normal, Beta)
-@register_kl(Normal, ContinuousBernoulli)
-@register_kl(Normal, Exponential)
-@register_kl(Normal, Gamma)
-@register_kl(Normal, Pareto)
-@register_kl(Normal, Uniform)
-def _kl_normal_infinity(p, q):
-    return _infinite_like(p.loc)
+_kl_normal_infinity = _register_infinite(
+    Normal, (Beta, ContinuousBernoulli, Exponential, Gamma, Pareto, Uniform), "loc")
 
 
 @register_kl(Normal, Gumbel)
@@ -631,11 +617,7 @@ def _kl_pareto_pareto(p, q):
     return ember.where(p.support.lower_bound < q.support.lower_bound, math.inf, result)
 
 
-@register_kl(Pareto, Beta)
-@register_kl(Pareto, ContinuousBernoulli)
-@register_kl(Pareto, Uniform)
-def _kl_pareto_infinity(p, q):
-    return _infinite_like(p.scale)
+_kl_pareto_infinity = _register_infinite(Pareto, (Beta, ContinuousBernoulli, Uniform), "scale")
 
 
 @register_kl(Pareto, Exponential)
@@ -677,10 +659,7 @@ def _kl_uniform_pareto(p, q):
     return ember.where(p.low < q.support.lower_bound, math.inf, result)
 
 
-@register_kl(Poisson, Bernoulli)
-@register_kl(Poisson, Binomial)
-def _kl_poisson_infinity(p, q):
-    return _infinite_like(p.rate)
+_kl_poisson_infinity = _register_infinite(Poisson, (Bernoulli, Binomial), "rate")
 
 
 @register_kl(Uniform, Beta)
