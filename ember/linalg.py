@@ -826,8 +826,8 @@ def _named_out(name: str, fields: tuple, values, out):
     return nt(*(_out(v, o) for v, o in zip(values, out)))
 
 
-def _batch_prefix(flat_index: int, nbatch: int) -> str:
-    return f"(Batch element {flat_index}): " if nbatch else ""
+def _batch_prefix(flat_index: int, batched: bool) -> str:
+    return f"(Batch element {flat_index}): " if batched else ""
 
 
 def _lowp_kernel(kernel: str, *ts: Tensor, skip_empty=False) -> None:
@@ -841,9 +841,19 @@ def _lowp_kernel(kernel: str, *ts: Tensor, skip_empty=False) -> None:
             _not_impl(kernel, t._data)
 
 
-def _bcast_batch(A: Tensor, B: Tensor) -> tuple[Tensor, Tensor]:
-    """Expand the batch dimensions of A and B (matrices in the last two) to one shape."""
-    bs = np.broadcast_shapes(tuple(A.shape[:-2]), tuple(B.shape[:-2]))
+def _bcast_batch(A: Tensor, B: Tensor, a_first=False) -> tuple[Tensor, Tensor]:
+    """Expand the batch dimensions of A and B (matrices in the last two) to one shape; torch
+    names B "tensor a" in the mismatch error (A with ``a_first``, as lstsq)."""
+    sa, sb = tuple(A.shape[:-2]), tuple(B.shape[:-2])
+    try:
+        bs = np.broadcast_shapes(sa, sb)
+    except ValueError:
+        x, y = (sa, sb) if a_first else (sb, sa)
+        n = max(len(x), len(y))
+        x, y = (1,) * (n - len(x)) + x, (1,) * (n - len(y)) + y
+        i = max(k for k in range(n) if x[k] != y[k] and 1 not in (x[k], y[k]))
+        raise RuntimeError(f"The size of tensor a ({x[i]}) must match the size of tensor b "
+                           f"({y[i]}) at non-singleton dimension {i}") from None
     if tuple(A.shape[:-2]) != bs:
         A = A.expand(*bs, *A.shape[-2:])
     if tuple(B.shape[:-2]) != bs:
@@ -1308,6 +1318,8 @@ def lu_solve(LU, pivots, B, *, left=True, adjoint=False, out=None):  # noqa: N80
     if pivots._dtype is not _dt.int32:
         raise RuntimeError(f"{name}: pivots should be a Tensor of scalar type torch.int32")
     _lowp_kernel("lu_cpu", LU)
+    if left:
+        _bcast_batch(LU, B)  # the batch dimensions must broadcast (torch's message)
     if not left:  # X A = B  <=>  A^H X^H = B^H
         return _out(lu_solve(LU, pivots, B.mH, left=True, adjoint=not adjoint).mH, out)
     P, L, U = lu_unpack(LU, pivots)
@@ -1420,7 +1432,7 @@ def lstsq(A, B, rcond=None, *, driver=None):
         rcond = float(np.finfo(real).eps) * max(m, n)
     elif rcond < 0:
         rcond = float(np.finfo(real).eps)
-    A2, Bm = _bcast_batch(A, Bm)
+    A2, Bm = _bcast_batch(A, Bm, a_first=True)
     extras: list = []
     X, res = apply(Lstsq, A2, Bm, rcond=rcond, driver=driver, extras=extras)
     rank, sv = (_const(e, A) for e in extras)
