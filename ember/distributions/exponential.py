@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import numbers
-
 import ember
 
 from .._tensor import Size, Tensor
@@ -28,8 +26,7 @@ class Exponential(ExponentialFamily):
 
     def __init__(self, rate, validate_args: bool | None = None) -> None:
         (self.rate,) = broadcast_all(rate)
-        batch_shape = Size() if isinstance(rate, numbers.Number) else self.rate.size()
-        super().__init__(batch_shape, validate_args=validate_args)
+        super().__init__(self.rate.size(), validate_args=validate_args)
 
     def expand(self, batch_shape, _instance=None) -> Exponential:
         return self._expand_params(Exponential, batch_shape, _instance, ("rate",))

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import numbers
-
 import ember
 
 from .._tensor import Size, Tensor
@@ -30,11 +28,7 @@ class Gamma(ExponentialFamily):
 
     def __init__(self, concentration, rate, validate_args: bool | None = None) -> None:
         self.concentration, self.rate = broadcast_all(concentration, rate)
-        if isinstance(concentration, numbers.Number) and isinstance(rate, numbers.Number):
-            batch_shape = Size()
-        else:
-            batch_shape = self.concentration.size()
-        super().__init__(batch_shape, validate_args=validate_args)
+        super().__init__(self.concentration.size(), validate_args=validate_args)
 
     def expand(self, batch_shape, _instance=None) -> Gamma:
         return self._expand_params(Gamma, batch_shape, _instance, ("concentration", "rate"))

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import numbers
-
 import ember
 
 from .._tensor import Size, Tensor
@@ -28,11 +26,7 @@ class Laplace(Distribution):
 
     def __init__(self, loc, scale, validate_args: bool | None = None) -> None:
         self.loc, self.scale = broadcast_all(loc, scale)
-        if isinstance(loc, numbers.Number) and isinstance(scale, numbers.Number):
-            batch_shape = Size()
-        else:
-            batch_shape = self.loc.size()
-        super().__init__(batch_shape, validate_args=validate_args)
+        super().__init__(self.loc.size(), validate_args=validate_args)
 
     def expand(self, batch_shape, _instance=None) -> Laplace:
         return self._expand_params(Laplace, batch_shape, _instance, ("loc", "scale"))

@@ -21,7 +21,8 @@ euler_constant = 0.57721566490153286060  # Euler-Mascheroni constant
 
 def broadcast_all(*values) -> tuple[Tensor, ...]:
     """Broadcasts tensors and numbers together; numbers become tensors of the first
-    tensor's dtype and device (the default dtype when all are numbers)."""
+    tensor's dtype and device (the default dtype when all are numbers, which then give
+    0-d tensors: so the size of any result is the batch shape, ``Size()`` for numbers)."""
     if not all(isinstance(v, (Tensor, numbers.Number)) for v in values):
         raise ValueError("Input arguments must all be instances of Number, "
                          "torch.Tensor or objects implementing __torch_function__.")
