@@ -11,6 +11,7 @@ from .transformed_distribution import TransformedDistribution
 from .transforms import SigmoidTransform
 from .utils import (
     _ProbsOrLogits,
+    _RelaxedViaBase,
     broadcast_all,
     clamp_probs,
 )
@@ -56,7 +57,7 @@ class LogitRelaxedBernoulli(_ProbsOrLogits, Distribution):
         return self.temperature.log() + diff - 2 * diff.exp().log1p()
 
 
-class RelaxedBernoulli(TransformedDistribution):
+class RelaxedBernoulli(_RelaxedViaBase, TransformedDistribution):
     """A continuous relaxation of the Bernoulli on ``(0, 1)``: the sigmoid of a
     ``LogitRelaxedBernoulli``; reparameterizable.
 
@@ -78,15 +79,3 @@ class RelaxedBernoulli(TransformedDistribution):
     def expand(self, batch_shape, _instance=None) -> RelaxedBernoulli:
         new = self._get_checked_instance(RelaxedBernoulli, _instance)
         return super().expand(batch_shape, _instance=new)
-
-    @property
-    def temperature(self):
-        return self.base_dist.temperature
-
-    @property
-    def logits(self) -> Tensor:
-        return self.base_dist.logits
-
-    @property
-    def probs(self) -> Tensor:
-        return self.base_dist.probs

@@ -206,3 +206,20 @@ class _ViaCategorical:
     @property
     def param_shape(self) -> Size:
         return self._categorical.param_shape
+
+
+class _RelaxedViaBase:
+    """Mixin for a relaxed distribution transforming a ``base_dist`` that holds its
+    ``temperature``, ``probs`` and ``logits``: they are read from the base."""
+
+    @property
+    def temperature(self):
+        return self.base_dist.temperature
+
+    @property
+    def logits(self) -> Tensor:
+        return self.base_dist.logits
+
+    @property
+    def probs(self) -> Tensor:
+        return self.base_dist.probs
