@@ -53,6 +53,28 @@ def _precision_to_scale_tril(P: Tensor) -> Tensor:
     return _solve_lower(L_inv, eye.expand(tuple(L_inv.shape)))
 
 
+def _one_matrix(covariance_matrix, precision_matrix, scale_tril) -> tuple[str, Tensor]:
+    """The one of ``covariance_matrix``, ``precision_matrix`` and ``scale_tril`` that is
+    given, as ``(name, value)``; ``ValueError`` unless exactly one is."""
+    given = [(name, m) for name, m in (("covariance_matrix", covariance_matrix),
+                                       ("precision_matrix", precision_matrix),
+                                       ("scale_tril", scale_tril)) if m is not None]
+    if len(given) != 1:
+        raise ValueError("Exactly one of covariance_matrix or precision_matrix or "
+                         "scale_tril may be specified.")
+    return given[0]
+
+
+def _scale_tril_of(name: str, mat: Tensor) -> Tensor:
+    """The lower Cholesky factor of the covariance given as ``mat``, which is the
+    ``name`` of ``_one_matrix``."""
+    if name == "scale_tril":
+        return mat
+    if name == "covariance_matrix":
+        return ember.linalg.cholesky(mat)
+    return _precision_to_scale_tril(mat)
+
+
 class MultivariateNormal(Distribution):
     """A multivariate normal distribution with mean ``loc`` and a covariance given by
     exactly one of ``covariance_matrix``, ``precision_matrix`` or ``scale_tril``
@@ -76,37 +98,17 @@ class MultivariateNormal(Distribution):
                  validate_args: bool | None = None) -> None:
         if loc.dim() < 1:
             raise ValueError("loc must be at least one-dimensional.")
-        given = [m for m in (covariance_matrix, precision_matrix, scale_tril) if m is not None]
-        if len(given) != 1:
-            raise ValueError("Exactly one of covariance_matrix or precision_matrix or "
-                             "scale_tril may be specified.")
-        mat = given[0]
-        if scale_tril is not None:
-            what = "scale_tril matrix"
-        elif covariance_matrix is not None:
-            what = "covariance_matrix"
-        else:
-            what = "precision_matrix"
-        if mat.dim() < 2:
+        name, given = _one_matrix(covariance_matrix, precision_matrix, scale_tril)
+        what = "scale_tril matrix" if name == "scale_tril" else name
+        if given.dim() < 2:
             raise ValueError(f"{what} must be at least two-dimensional, with optional "
                              "leading batch dimensions")
-        batch_shape = tuple(ember.broadcast_shapes(tuple(mat.shape[:-2]),
+        batch_shape = tuple(ember.broadcast_shapes(tuple(given.shape[:-2]),
                                                    tuple(loc.shape[:-1])))
-        mat = mat.expand(batch_shape + (-1, -1))
-        if scale_tril is not None:
-            self.scale_tril = mat
-        elif covariance_matrix is not None:
-            self.covariance_matrix = mat
-        else:
-            self.precision_matrix = mat
+        setattr(self, name, given.expand(batch_shape + (-1, -1)))
         self.loc = loc.expand(batch_shape + (-1,))
         super().__init__(batch_shape, tuple(self.loc.shape[-1:]), validate_args=validate_args)
-        if scale_tril is not None:
-            self._unbroadcasted_scale_tril = scale_tril
-        elif covariance_matrix is not None:
-            self._unbroadcasted_scale_tril = ember.linalg.cholesky(covariance_matrix)
-        else:
-            self._unbroadcasted_scale_tril = _precision_to_scale_tril(precision_matrix)
+        self._unbroadcasted_scale_tril = _scale_tril_of(name, given)
 
     def expand(self, batch_shape, _instance=None) -> MultivariateNormal:
         cov_shape = tuple(batch_shape) + tuple(self.event_shape) * 2

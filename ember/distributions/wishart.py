@@ -14,7 +14,7 @@ from .._tensor import Size, Tensor
 from . import constraints
 from .exp_family import ExponentialFamily
 from .gamma import Chi2
-from .multivariate_normal import _precision_to_scale_tril
+from .multivariate_normal import _one_matrix, _scale_tril_of
 from .utils import _digamma, lazy_property
 
 __all__ = ["Wishart"]
@@ -71,11 +71,7 @@ class Wishart(ExponentialFamily):
 
     def __init__(self, df, covariance_matrix=None, precision_matrix=None, scale_tril=None,
                  validate_args: bool | None = None) -> None:
-        given = [m for m in (covariance_matrix, precision_matrix, scale_tril) if m is not None]
-        if len(given) != 1:
-            raise ValueError("Exactly one of covariance_matrix or precision_matrix or "
-                             "scale_tril may be specified.")
-        param = given[0]
+        name, param = _one_matrix(covariance_matrix, precision_matrix, scale_tril)
         if param.dim() < 2:
             raise ValueError("scale_tril must be at least two-dimensional, with optional "
                              "leading batch dimensions")
@@ -91,24 +87,13 @@ class Wishart(ExponentialFamily):
         if bool((self.df <= p - 1).any()):
             raise ValueError(f"Value of df={df} expected to be greater than ndim - 1 = "
                              f"{p - 1}.")
-        mat = param.expand(batch_shape + (-1, -1))
-        if scale_tril is not None:
-            self.scale_tril = mat
-        elif covariance_matrix is not None:
-            self.covariance_matrix = mat
-        else:
-            self.precision_matrix = mat
+        setattr(self, name, param.expand(batch_shape + (-1, -1)))
         if bool((self.df < p).any()):
             warnings.warn("Low df values detected. Singular samples are highly likely to "
                           "occur for ndim - 1 < df < ndim.", stacklevel=2)
         super().__init__(batch_shape, event_shape, validate_args=validate_args)
         self._batch_dims = [-(x + 1) for x in range(len(self._batch_shape))]
-        if scale_tril is not None:
-            self._unbroadcasted_scale_tril = scale_tril
-        elif covariance_matrix is not None:
-            self._unbroadcasted_scale_tril = ember.linalg.cholesky(covariance_matrix)
-        else:
-            self._unbroadcasted_scale_tril = _precision_to_scale_tril(precision_matrix)
+        self._unbroadcasted_scale_tril = _scale_tril_of(name, param)
         self._dist_chi2 = _bartlett_chi2(self.df, batch_shape, self._unbroadcasted_scale_tril)
 
     def expand(self, batch_shape, _instance=None) -> Wishart:
