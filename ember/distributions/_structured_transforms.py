@@ -100,6 +100,17 @@ def _check_dim(x, dim: int, size: int, what: str) -> None:
         raise ValueError(f"{what}: expected size {size} along dim {dim}, got {x.size(dim)}")
 
 
+def _transform_list(tseq, cache_size: int, who: str) -> list:
+    """``tseq`` as a list, checked to hold only ``Transform``s (``TypeError`` naming
+    ``who`` otherwise), each with the cache size ``cache_size`` when non-zero."""
+    tseq = list(tseq)
+    if not all(isinstance(t, Transform) for t in tseq):
+        raise TypeError(f"{who} expects a sequence of Transforms")
+    if cache_size:
+        tseq = [t.with_cache(cache_size) for t in tseq]
+    return tseq
+
+
 class CatTransform(Transform):
     """Applies ``tseq[i]`` to the ``i``-th consecutive slice (of size ``lengths[i]``) of
     dimension ``dim``, like ``torch.cat``.
@@ -110,11 +121,7 @@ class CatTransform(Transform):
     """
 
     def __init__(self, tseq, dim: int = 0, lengths=None, cache_size: int = 0) -> None:
-        tseq = list(tseq)
-        if not all(isinstance(t, Transform) for t in tseq):
-            raise TypeError("CatTransform expects a sequence of Transforms")
-        if cache_size:
-            tseq = [t.with_cache(cache_size) for t in tseq]
+        tseq = _transform_list(tseq, cache_size, "CatTransform")
         super().__init__(cache_size=cache_size)
         self.transforms = tseq
         self.lengths = [1] * len(tseq) if lengths is None else list(lengths)
@@ -185,11 +192,7 @@ class StackTransform(Transform):
     """Applies ``tseq[i]`` to the ``i``-th slice along ``dim``, like ``torch.stack``."""
 
     def __init__(self, tseq, dim: int = 0, cache_size: int = 0) -> None:
-        tseq = list(tseq)
-        if not all(isinstance(t, Transform) for t in tseq):
-            raise TypeError("StackTransform expects a sequence of Transforms")
-        if cache_size:
-            tseq = [t.with_cache(cache_size) for t in tseq]
+        tseq = _transform_list(tseq, cache_size, "StackTransform")
         super().__init__(cache_size=cache_size)
         self.transforms = tseq
         self.dim = dim

@@ -150,6 +150,12 @@ def _x_log_x(t: Tensor) -> Tensor:
     return ember.xlogy(t, t)  # 0 at t = 0
 
 
+def _check_same_event_shape(p, q, what: str) -> None:
+    if p.event_shape != q.event_shape:
+        raise ValueError(f"KL-divergence between two {what} with different event shapes "
+                         "cannot be computed")
+
+
 def _batch_trace_XXT(bmat: Tensor) -> Tensor:
     """``trace(X X^T)`` over trailing batch dims: the squared Frobenius norm."""
     n, m = bmat.size(-1), bmat.size(-2)
@@ -287,9 +293,7 @@ def _lowrank_logdet(p):
 
 @register_kl(LowRankMultivariateNormal, LowRankMultivariateNormal)
 def _kl_lowrankmultivariatenormal_lowrankmultivariatenormal(p, q):
-    if p.event_shape != q.event_shape:
-        raise ValueError("KL-divergence between two Low Rank Multivariate Normals with "
-                         "different event shapes cannot be computed")
+    _check_same_event_shape(p, q, "Low Rank Multivariate Normals")
     logdet_q, term3, A = _lowrank_terms(q, q.loc - p.loc)
     term1 = logdet_q - _lowrank_logdet(p)
     # trace(Sigma_q^-1 Sigma_p) by Woodbury, split over Sigma_p's diagonal and factor
@@ -304,9 +308,7 @@ def _kl_lowrankmultivariatenormal_lowrankmultivariatenormal(p, q):
 
 @register_kl(MultivariateNormal, LowRankMultivariateNormal)
 def _kl_multivariatenormal_lowrankmultivariatenormal(p, q):
-    if p.event_shape != q.event_shape:
-        raise ValueError("KL-divergence between two (Low Rank) Multivariate Normals with "
-                         "different event shapes cannot be computed")
+    _check_same_event_shape(p, q, "(Low Rank) Multivariate Normals")
     logdet_q, term3, A = _lowrank_terms(q, q.loc - p.loc)
     Lp = p._unbroadcasted_scale_tril
     term1 = logdet_q - 2 * Lp.diagonal(dim1=-2, dim2=-1).log().sum(-1)
@@ -317,9 +319,7 @@ def _kl_multivariatenormal_lowrankmultivariatenormal(p, q):
 
 @register_kl(LowRankMultivariateNormal, MultivariateNormal)
 def _kl_lowrankmultivariatenormal_multivariatenormal(p, q):
-    if p.event_shape != q.event_shape:
-        raise ValueError("KL-divergence between two (Low Rank) Multivariate Normals with "
-                         "different event shapes cannot be computed")
+    _check_same_event_shape(p, q, "(Low Rank) Multivariate Normals")
     Lq = q._unbroadcasted_scale_tril
     term1 = 2 * Lq.diagonal(dim1=-2, dim2=-1).log().sum(-1) - _lowrank_logdet(p)
     term3 = _batch_mahalanobis(Lq, q.loc - p.loc)
@@ -336,9 +336,7 @@ def _kl_lowrankmultivariatenormal_multivariatenormal(p, q):
 
 @register_kl(MultivariateNormal, MultivariateNormal)
 def _kl_multivariatenormal_multivariatenormal(p, q):
-    if p.event_shape != q.event_shape:
-        raise ValueError("KL-divergence between two Multivariate Normals with different "
-                         "event shapes cannot be computed")
+    _check_same_event_shape(p, q, "Multivariate Normals")
     Lp, Lq = p._unbroadcasted_scale_tril, q._unbroadcasted_scale_tril
     half_term1 = (Lq.diagonal(dim1=-2, dim2=-1).log().sum(-1)
                   - Lp.diagonal(dim1=-2, dim2=-1).log().sum(-1))
