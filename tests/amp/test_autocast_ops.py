@@ -29,6 +29,20 @@ def _spd(n, batch=()):
     return (m @ np.swapaxes(m, -1, -2) + n * np.eye(n)).astype(np.float32)
 
 
+def _chol(n):
+    return np.linalg.cholesky(_spd(n)).astype(np.float32)
+
+
+def _wellcond(n):
+    return (R.uniform(-0.5, 0.5, (n, n)) + n * np.eye(n)).astype(np.float32)
+
+
+def _raw_qr(m, n):
+    """geqrf's (reflectors, tau) for a random m x n matrix, from NumPy's LAPACK."""
+    h, tau = np.linalg.qr(_a(m, n).astype(np.float64), mode="raw")
+    return h.T.astype(np.float32), tau.astype(np.float32)
+
+
 def _i(L, *vals):
     return L.tensor(np.array(vals, dtype=np.int64))
 
@@ -145,6 +159,34 @@ C = [
                 "irfft2", "rfftn", "irfftn", "hfft", "ihfft")],
     ("stft", "fp32", [_a(64), _a(16)],
      lambda L, x, w: L.stft(x, 16, window=w, return_complex=True)),
+    # ---- fp32: linear algebra and quantiles --------------------------------------------
+    ("quantile", "fp32", [_a(3, 8)], lambda L, x: L.quantile(x, 0.3, dim=1)),
+    ("quantile", "fp32", [_a(10)], lambda L, x: x.quantile(0.75, interpolation="midpoint")),
+    ("nanquantile", "fp32", [_a(3, 8)], lambda L, x: L.nanquantile(x, 0.6, dim=0)),
+    ("cholesky", "fp32", [_spd(3)], lambda L, a: L.cholesky(a)),
+    ("cholesky_inverse", "fp32", [_chol(3)], lambda L, c: L.cholesky_inverse(c)),
+    ("cholesky_solve", "fp32", [_a(3, 2), _chol(3)], lambda L, b, c: L.cholesky_solve(b, c)),
+    ("_lu_with_info", "fp32", [_wellcond(3)], lambda L, a: L.lu(a)),
+    ("lu_solve", "fp32", [_a(3, 2), _wellcond(3)],
+     lambda L, b, a: L.lu_solve(b, *L.linalg.lu_factor(a.float()))),
+    ("geqrf", "fp32", [_a(4, 3)], lambda L, a: L.geqrf(a)),
+    ("orgqr", "fp32", [*_raw_qr(4, 3)], lambda L, h, tau: L.orgqr(h, tau)),
+    ("ormqr", "fp32", [*_raw_qr(4, 3), _a(4, 2)], lambda L, h, tau, c: L.ormqr(h, tau, c)),
+    ("linalg_householder_product", "fp32", [*_raw_qr(4, 3)],
+     lambda L, h, tau: L.linalg.householder_product(h, tau)),
+    ("qr", "fp32", [_wellcond(3)], lambda L, a: L.qr(a)),
+    ("svd", "fp32", [_a(4, 3)], lambda L, a: L.svd(a)[1]),    # singular values: no sign choice
+    ("triangular_solve", "fp32", [_a(3, 2), np.triu(_wellcond(3))],
+     lambda L, b, a: L.triangular_solve(b, a)),
+    ("linalg_cond", "fp32", [_wellcond(3)], lambda L, a: L.linalg.cond(a)),
+    ("linalg_eig", "fp32", [_spd(3)], lambda L, a: L.linalg.eig(a)[0]),
+    ("linalg_eigvals", "fp32", [_spd(3)], lambda L, a: L.linalg.eigvals(a)),
+    ("linalg_tensorinv", "fp32", [_wellcond(4)],
+     lambda L, a: L.linalg.tensorinv(a.reshape(4, 2, 2), ind=1)),
+    ("linalg_tensorsolve", "fp32", [_wellcond(6).reshape(2, 3, 6), _a(2, 3)],
+     lambda L, a, b: L.linalg.tensorsolve(a, b)),
+    ("linalg_lstsq", "fp32", [_wellcond(4)[:, :3], _a(4, 2)],
+     lambda L, a, b: L.linalg.lstsq(a, b).solution),
     # ---- fp32: losses -----------------------------------------------------------------
     ("binary_cross_entropy", "fp32", [_a(4, 5, lo=0.05, hi=0.95), _a(4, 5, lo=0, hi=1)],
      lambda L, x, y: L.nn.functional.binary_cross_entropy(x, y)),
@@ -257,42 +299,16 @@ NOT_IN_EMBER = {
     "conv_tbc": "ember has no torch.conv_tbc (time-batch-channel convolution)",
     "mkldnn_rnn_layer": "oneDNN's fused LSTM kernel; ember's LSTM runs its generic recurrence",
     "_addmm_activation": "torch-internal fused addmm+relu/gelu, no public API",
-    "quantile": "ember has no torch.quantile",
-    "nanquantile": "ember has no torch.nanquantile",
-    "cholesky": "ember has no legacy torch.cholesky (linalg.cholesky is covered)",
-    "cholesky_inverse": "ember has no torch.cholesky_inverse",
-    "cholesky_solve": "ember has no torch.cholesky_solve",
-    "lu_solve": "ember has no torch.lu_solve / linalg.lu_solve",
-    "_lu_with_info": "ember has no torch.lu (torch-internal op behind it)",
-    "orgqr": "ember has no torch.orgqr",
-    "ormqr": "ember has no torch.ormqr",
-    "geqrf": "ember has no torch.geqrf",
-    "qr": "ember has no legacy torch.qr (linalg.qr is covered)",
-    "svd": "ember has no legacy torch.svd (linalg.svd is covered)",
-    "triangular_solve": "ember has no torch.triangular_solve",
     "fractional_max_pool2d": "ember has no fractional max pooling",
     "fractional_max_pool3d": "ember has no fractional max pooling",
     "fake_quantize_per_tensor_affine": "ember has no quantization ops",
-    "linalg_cond": "ember has no linalg.cond",
-    "linalg_eig": "ember has no linalg.eig (complex results)",
-    "linalg_eigvals": "ember has no linalg.eigvals (complex results)",
-    "linalg_householder_product": "ember has no linalg.householder_product",
-    "linalg_tensorinv": "ember has no linalg.tensorinv",
-    "linalg_tensorsolve": "ember has no linalg.tensorsolve",
-    "linalg_lstsq": "ember has no linalg.lstsq",
 }
 
 # the public path each NOT_IN_EMBER name would have (None: torch-internal only)
 _PUBLIC = {"conv_tbc": "conv_tbc",
-           "quantile": "quantile", "nanquantile": "nanquantile",
-           "cholesky": "cholesky", "cholesky_inverse": "cholesky_inverse",
-           "cholesky_solve": "cholesky_solve", "lu_solve": "lu_solve", "_lu_with_info": "lu",
-           "orgqr": "orgqr", "ormqr": "ormqr", "geqrf": "geqrf", "qr": "qr", "svd": "svd",
-           "triangular_solve": "triangular_solve",
            "fractional_max_pool2d": "nn.functional.fractional_max_pool2d",
            "fractional_max_pool3d": "nn.functional.fractional_max_pool3d",
-           "fake_quantize_per_tensor_affine": "fake_quantize_per_tensor_affine",
-           **{n: "linalg." + n[7:] for n in NOT_IN_EMBER if n.startswith("linalg_")}}
+           "fake_quantize_per_tensor_affine": "fake_quantize_per_tensor_affine"}
 
 LOW = {"bfloat16": (torch.bfloat16, ember.bfloat16, 1e-2),
        "float16": (torch.float16, ember.float16, 1e-3)}
@@ -406,7 +422,7 @@ def test_category_counts():
         for n in _names(c):
             if c[1] != "none":
                 counts.setdefault(c[1], set()).add(n)
-    assert {k: len(v) for k, v in counts.items()} == {"lower": 14, "fp32": 66, "promote": 3}
+    assert {k: len(v) for k, v in counts.items()} == {"lower": 14, "fp32": 86, "promote": 3}
 
 
 def test_int_and_double_args_not_cast():
