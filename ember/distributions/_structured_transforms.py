@@ -10,14 +10,14 @@ import ember
 import ember.nn.functional as F
 
 from . import constraints
-from .transforms import LowerCholeskyTransform, Transform
+from .transforms import LowerCholeskyTransform, Transform, _EqualByClass
 from .utils import _sum_rightmost, lazy_property, tril_matrix_to_vec, vec_to_tril_matrix
 
 __all__ = ["CatTransform", "CorrCholeskyTransform", "PositiveDefiniteTransform",
            "StackTransform"]
 
 
-class CorrCholeskyTransform(Transform):
+class CorrCholeskyTransform(_EqualByClass):
     """Unconstrained vectors of length ``D(D-1)/2`` to Cholesky factors of ``D x D``
     correlation matrices: the vector fills the strict lower triangle, ``tanh`` maps it to
     ``(-1, 1)``, and a signed stick-breaking per row gives unit-norm rows."""
@@ -25,11 +25,6 @@ class CorrCholeskyTransform(Transform):
     domain = constraints.real_vector
     codomain = constraints.corr_cholesky
     bijective = True
-
-    def __eq__(self, other) -> bool:
-        return isinstance(other, CorrCholeskyTransform)
-
-    __hash__ = object.__hash__
 
     def _call(self, x):
         x = ember.tanh(x)
@@ -73,17 +68,12 @@ class CorrCholeskyTransform(Transform):
         return tuple(shape[:-2]) + (d * (d - 1) // 2,)
 
 
-class PositiveDefiniteTransform(Transform):
+class PositiveDefiniteTransform(_EqualByClass):
     """Unconstrained square matrices to positive-definite ones: ``L @ L.mT`` with ``L`` the
     ``LowerCholeskyTransform`` of the input."""
 
     domain = constraints.independent(constraints.real, 2)
     codomain = constraints.positive_definite
-
-    def __eq__(self, other) -> bool:
-        return isinstance(other, PositiveDefiniteTransform)
-
-    __hash__ = object.__hash__
 
     def _call(self, x):
         L = LowerCholeskyTransform()(x)
