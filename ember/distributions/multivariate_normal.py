@@ -75,7 +75,22 @@ def _scale_tril_of(name: str, mat: Tensor) -> Tensor:
     return _precision_to_scale_tril(mat)
 
 
-class MultivariateNormal(Distribution):
+class _FromScaleTril:
+    """Mixin for a distribution holding the lower Cholesky factor of its covariance in
+    ``_unbroadcasted_scale_tril``: ``scale_tril`` and ``covariance_matrix`` derived from
+    it, expanded to ``self._mat_shape()``."""
+
+    @lazy_property
+    def scale_tril(self) -> Tensor:
+        return self._unbroadcasted_scale_tril.expand(self._mat_shape())
+
+    @lazy_property
+    def covariance_matrix(self) -> Tensor:
+        L = self._unbroadcasted_scale_tril
+        return ember.matmul(L, L.mT).expand(self._mat_shape())
+
+
+class MultivariateNormal(_FromScaleTril, Distribution):
     """A multivariate normal distribution with mean ``loc`` and a covariance given by
     exactly one of ``covariance_matrix``, ``precision_matrix`` or ``scale_tril``
     (lower-triangular with positive diagonal, ``cov = scale_tril @ scale_tril.mT``).
@@ -121,15 +136,6 @@ class MultivariateNormal(Distribution):
 
     def _mat_shape(self) -> tuple:
         return tuple(self._batch_shape) + tuple(self._event_shape) * 2
-
-    @lazy_property
-    def scale_tril(self) -> Tensor:
-        return self._unbroadcasted_scale_tril.expand(self._mat_shape())
-
-    @lazy_property
-    def covariance_matrix(self) -> Tensor:
-        L = self._unbroadcasted_scale_tril
-        return ember.matmul(L, L.mT).expand(self._mat_shape())
 
     @lazy_property
     def precision_matrix(self) -> Tensor:

@@ -14,7 +14,7 @@ from .._tensor import Size, Tensor
 from . import constraints
 from .exp_family import ExponentialFamily
 from .gamma import Chi2
-from .multivariate_normal import _one_matrix, _scale_tril_of
+from .multivariate_normal import _FromScaleTril, _one_matrix, _scale_tril_of
 from .utils import _digamma, lazy_property
 
 __all__ = ["Wishart"]
@@ -46,7 +46,7 @@ def _bartlett_chi2(df: Tensor, batch_shape, L: Tensor) -> Chi2:
     return Chi2(df=df.unsqueeze(-1) - ar.expand(tuple(batch_shape) + (-1,)))
 
 
-class Wishart(ExponentialFamily):
+class Wishart(_FromScaleTril, ExponentialFamily):
     """A Wishart distribution with ``df`` degrees of freedom and scale matrix given by
     exactly one of ``covariance_matrix``, ``precision_matrix`` or ``scale_tril``;
     ``rsample`` uses the Bartlett decomposition.
@@ -110,15 +110,6 @@ class Wishart(ExponentialFamily):
 
     def _mat_shape(self) -> tuple:
         return tuple(self._batch_shape) + tuple(self._event_shape)
-
-    @lazy_property
-    def scale_tril(self) -> Tensor:
-        return self._unbroadcasted_scale_tril.expand(self._mat_shape())
-
-    @lazy_property
-    def covariance_matrix(self) -> Tensor:
-        L = self._unbroadcasted_scale_tril
-        return (L @ L.transpose(-2, -1)).expand(self._mat_shape())
 
     @lazy_property
     def precision_matrix(self) -> Tensor:
