@@ -10,10 +10,7 @@ from .._tensor import Size, Tensor
 from . import constraints
 from ._sampling import _categorical
 from .distribution import Distribution
-from .utils import (
-    _check_probs_or_logits,
-    _ProbsOrLogits,
-)
+from .utils import _check_probs_or_logits, _ProbsOrLogits
 
 __all__ = ["Categorical"]
 
