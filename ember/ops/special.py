@@ -162,18 +162,19 @@ def _lgamma_pos(x):
     if mid.any():
         y = x[mid]
         m = np.round(y - 2.0)  # y = 2 + z + m, |z| <= 1/2, m in -2 .. 8
-        z = y - 2.0 - m
+        z = y - (m + 2.0)  # exact: one rounding-free subtraction of a small integer
         res = _lgamma_near2(z)
         # m > 0: Gamma(y) = Gamma(y - m) (y - 1)...(y - m); m < 0: Gamma(y) =
         # Gamma(y + |m|) / (y (y + 1)...(y + |m| - 1)); the factors are formed from y
-        prod = np.ones_like(y)
+        num = np.ones_like(y)
         for i in range(1, int(m.max(initial=0)) + 1):
             sel = m >= i
-            prod[sel] *= y[sel] - i
+            num[sel] *= y[sel] - i
+        den = np.ones_like(y)  # kept apart: 1/den overflows for subnormal y
         for i in range(int(-m.min(initial=0))):
             sel = -m > i
-            prod[sel] /= np.abs(y[sel] + i)
-        out[mid] = res + np.log(prod)
+            den[sel] *= np.abs(y[sel] + i)
+        out[mid] = res + np.log(num) - np.log(den)
     return out
 
 
@@ -284,10 +285,11 @@ def _polygamma64(n: int, x, f32=False):
         return _trigamma64(x, f32)
     fact = float(_m.factorial(n)) if n <= 170 else np.inf
     sign = 1.0 if n % 2 else -1.0
-    out = _zeta_arr(float(n + 1), x)
-    with np.errstate(over="ignore", invalid="ignore"):
-        out *= sign * fact
     neg = np.isfinite(x) & (x < 0) & (x != np.floor(x))
+    out = np.empty_like(x)
+    rest = ~neg
+    with np.errstate(over="ignore", invalid="ignore"):
+        out[rest] = sign * fact * _zeta_arr(float(n + 1), x[rest])
     if neg.any():
         # reflection: psi^(n)(x) = (-1)^n psi^(n)(1 - x) - pi^(n+1) P_n(cot(pi x))
         y = x[neg]
@@ -411,7 +413,7 @@ def _bessel_j64(x, nu: int):
             cchi, schi = (s - c), -(s + c)
         out[big] = np.sqrt(1.0 / (_PI * a)) * (p * cchi - q * schi)
     if nu:  # J1 is odd
-        out = np.where(x < 0, -out, out)
+        out = np.where(np.signbit(x), -out, out)
     return out
 
 
