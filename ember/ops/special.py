@@ -977,6 +977,8 @@ def mvlgamma(input: Tensor, p: int, *, out: Tensor | None = None) -> Tensor:
     if input._dtype.is_complex:
         raise NotImplementedError(
             f'"arange_cpu" not implemented for \'{_CNAME[input._data.dtype]}\'')
+    if input._dtype is _dt.bool_:
+        raise RuntimeError("The input tensor may not be a boolean tensor.")
     x = input if input._dtype.is_floating_point else input.to(_dt.get_default_dtype())
     shift = _const(0.5 * np.arange(1 - p, 1), x)
     r = lgamma(x.unsqueeze(-1) + shift).sum(-1) + p * (p - 1) * _LOG_PI / 4
