@@ -15,8 +15,19 @@ computed in float64 and rounded once.  The algorithms:
 - ``polygamma(n, x)`` (``n >= 1``): ``(-1)^(n+1) n! zeta(n + 1, x)`` with the Hurwitz zeta
   of Cephes' shape (a direct sum until ``q + k > 9``, then Euler-Maclaurin); ``n = 1``
   reflects ``x < 1/2`` first, as torch's ``trigamma``.
-Values at poles, infinities and NaN follow torch's CPU kernels (checked in
-tests/special).
+- ``i0/i0e/i1/i1e``: the power series in ``x^2/4`` below ``|x| = 20``, the asymptotic series
+  of ``exp(-x) I_nu(x)`` above (its smallest term is ~``e^-2x``).
+- ``bessel_j0/j1``: the power series below 1, Miller's backward recurrence (normalized
+  with ``J0 + 2 sum J_2k = 1``) on ``[1, 25)``, Hankel's asymptotic series beyond.
+- ``erfcx``/``ndtr``/``log_ndtr``: the erfc pieces of ``ember.ops.math`` kept in their
+  scaled form; ``ndtri``: Acklam's rational guess and three Halley steps on ``ndtr``.
+- ``igamma``/``igammac``: the power series of P (``x < a + 1``) or the continued fraction
+  of Q (modified Lentz), with the prefactor ``x^a e^-x / Gamma(a)`` formed from
+  ``log1p(d) - d`` and Stirling's correction for ``a >= 10`` (no cancellation of large
+  logarithms).
+Values at poles, infinities and NaN follow torch's CPU kernels; where torch's kernel is
+less accurate (trigamma's 4-term series, bessel_j0/j1, ndtr's tail, igamma for a > 20)
+ember keeps full accuracy (tests/special measures both against mpmath).
 """
 
 from __future__ import annotations
