@@ -24,6 +24,23 @@ def is_checkpoint_valid() -> bool:
     return _task_valid[-1] if _task_valid else True
 
 
+# the nodes each running graph task must reach (None: all), innermost last; see
+# ``should_compute_output``
+_task_needed: list = []
+
+
+def should_compute_output(node, i: int) -> bool:
+    """Whether ``node``'s backward must produce the gradient of its input ``i``: that
+    input has a node and the innermost running backward pass needs it (an
+    ``autograd.grad(y, x)`` needs only what leads to ``x``), torch's
+    ``task_should_compute_output``."""
+    nxt = node.next_functions[i][0]
+    if nxt is None:
+        return False
+    needed = _task_needed[-1] if _task_needed else None
+    return needed is None or nxt in needed
+
+
 class _Anomaly:
     enabled = False
     check_nan = True
@@ -181,6 +198,7 @@ def run_backward(tensors, grad_tensors, retain_graph, create_graph, inputs=None,
     prev_mode = _Mode.grad_enabled
     _Mode.grad_enabled = create_graph
     _task_valid.append(accumulate and inputs is None)
+    _task_needed.append(needed)
     try:
         while heap:
             _, _, node = heapq.heappop(heap)
@@ -225,6 +243,7 @@ def run_backward(tensors, grad_tensors, retain_graph, create_graph, inputs=None,
                     heapq.heappush(heap, (-nxt._seq, id(nxt), nxt))
     finally:
         _task_valid.pop()
+        _task_needed.pop()
         _Mode.grad_enabled = prev_mode
 
     if accumulate and inputs is not None:

@@ -40,6 +40,7 @@ from numpy.polynomial import chebyshev as _cheb
 
 from .. import dtypes as _dt
 from .._tensor import Tensor
+from ..autograd.engine import should_compute_output
 from . import math as _mt
 from .elementwise import _out
 from .registry import (
@@ -858,7 +859,7 @@ class Sinc(Op):
 
 
 def _need(node, i) -> bool:
-    return node.next_functions[i][0] is not None
+    return should_compute_output(node, i)
 
 
 class Xlog1py(Op):

@@ -241,3 +241,18 @@ def test_trigamma_at_negative_integers_follows_torch():
         x = np.array([0.0, -1.0, -2.0, -5.0], dtype=dt)
         (e, _), (t, _) = _both(lambda lib, a: lib.polygamma(1, a), x)
         np.testing.assert_allclose(e.numpy(), t.numpy(), rtol=1e-6)
+
+
+@pytest.mark.parametrize("name", ["igamma", "igammac"])
+def test_unsupported_input_gradient_raises_only_when_needed(name):
+    # torch computes only the gradients the backward pass needs: autograd.grad wrt x alone
+    # works while ``a`` requires grad; asking for a's gradient raises NotImplementedError
+    out = {}
+    for lib in (ember, torch):
+        a = lib.tensor([2.0, 0.7], dtype=lib.float64, requires_grad=True)
+        x = lib.tensor([1.5, 2.5], dtype=lib.float64, requires_grad=True)
+        y = getattr(lib, name)(a, x).sum()
+        out[lib] = lib.autograd.grad(y, x, retain_graph=True)[0].detach().numpy()
+        with pytest.raises(NotImplementedError, match=f"the derivative for '{name}: input'"):
+            y.backward()
+    np.testing.assert_allclose(out[ember], out[torch], rtol=1e-10)
