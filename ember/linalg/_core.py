@@ -23,21 +23,21 @@ import math
 
 import numpy as np
 
-from . import dtypes as _dt
-from ._tensor import Tensor, _wrap_dim
-from .amp.autocast_mode import autocast_composite
-from .ops.elementwise import _out
-from .ops.linalg import _cross, _multi_dot, matmul
-from .ops.math import _not_impl
-from .ops.reduction import (
+from .. import dtypes as _dt
+from .._tensor import Tensor, _wrap_dim
+from ..amp.autocast_mode import autocast_composite
+from ..ops.elementwise import _out
+from ..ops.linalg import _cross, _multi_dot, matmul
+from ..ops.math import _not_impl
+from ..ops.reduction import (
     _abs,
     _vector_norm,
     amax,
     amin,
     return_types,
 )
-from .ops.reduction import sum as _sum
-from .ops.registry import Op, _type_name, apply
+from ..ops.reduction import sum as _sum
+from ..ops.registry import Op, _type_name, apply
 
 __all__ = [
     "LinAlgError", "norm", "vector_norm", "matrix_norm", "inv", "inv_ex", "det", "slogdet",
@@ -75,7 +75,7 @@ _LOW_KERNEL = {"linalg.det": "lu_cpu", "linalg.solve": "lu_cpu",
 
 
 def _check_float(name, A: Tensor, low_ok=False) -> None:
-    from .amp.autocast_mode import casts
+    from ..amp.autocast_mode import casts
     if casts(name.replace(".", "_"), A):
         return
     if not (A._dtype.is_floating_point or A._dtype.is_complex):
@@ -403,7 +403,7 @@ class QR(Op):
         if m < n:
             # A = [X | Y] with X = Q R1 (square) and R2 = Q^H Y: Y's gradient is Q gR2, and
             # R2's dependence on Q adds Y gR2^H to Q's gradient
-            from .ops.indexing import cat
+            from ..ops.indexing import cat
             R1, R2 = R.narrow(-1, 0, m), R.narrow(-1, m, n - m)
             gR1, gR2 = gR.narrow(-1, 0, m), gR.narrow(-1, m, n - m)
             Y = matmul(Q, R2)
@@ -525,7 +525,7 @@ def svd(A, full_matrices=True, *, driver=None, out=None):
 
 
 def _needs_grad(A) -> bool:
-    from .autograd.grad_mode import _Mode
+    from ..autograd.grad_mode import _Mode
     return A._requires_grad and _Mode.grad_enabled
 
 
@@ -797,7 +797,7 @@ def _rt(name: str, fields: tuple):
     if nt is None:
         import collections
 
-        from .ops.reduction import _rt_repr
+        from ..ops.reduction import _rt_repr
         nt = collections.namedtuple(name, fields)
         nt.__module__ = "ember.return_types"
         nt.__repr__ = _rt_repr
@@ -1172,7 +1172,7 @@ def _lu_grad_square(L, U, gL, gU):
 def _lu_grad(LU, P, gL, gU):
     """Gradient of A = P L U given those of the unpacked factors (rectangular included:
     a wide A's trailing U columns and a tall A's trailing L rows are solved for)."""
-    from .ops.indexing import cat
+    from ..ops.indexing import cat
     m, n = LU.shape[-2:]
     k = min(m, n)
     L = LU.narrow(-1, 0, k).tril(-1) + _const(np.eye(m, k, dtype=LU._data.dtype), LU)
@@ -1612,7 +1612,7 @@ class MatrixExp(Op):
 
     def backward(self, g):
         # the Frechet derivative's adjoint: exp([[A^H, G], [0, A^H]]) holds it top-right
-        from .ops.indexing import cat
+        from ..ops.indexing import cat
         (A,) = self._unpack()
         n = A.shape[-1]
         Ah = A.mH
@@ -1679,8 +1679,8 @@ def vander(x, *, N=None):  # noqa: N803
 def _vander(x, n):
     """[x^0, x^1, ..., x^(n-1)] along a new last dimension (n >= 2), as a cumulative
     product so that it stays differentiable at x = 0."""
-    from .ops.indexing import cat
-    from .ops.reduction import cumprod
+    from ..ops.indexing import cat
+    from ..ops.reduction import cumprod
     ones = _const(np.ones(tuple(x.shape) + (1,), x._data.dtype), x)
     rep = _unsq(x, -1).expand(*x.shape, n - 1)
     return cumprod(cat([ones, rep], -1), -1)
