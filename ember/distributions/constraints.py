@@ -8,8 +8,6 @@ public names mirror ``torch.distributions.constraints``: singletons such as ``re
 
 from __future__ import annotations
 
-import numpy as np
-
 import ember
 
 from .._tensor import Tensor
@@ -384,24 +382,9 @@ class _PositiveDefinite(_Symmetric):
 
 
 def _cholesky_ok(value: Tensor) -> Tensor:
-    """Per matrix: whether a Cholesky factorization succeeds (torch checks
-    ``cholesky_ex(value).info == 0``; ember's ``cholesky_ex`` raises on failure, so the
-    factorization is tried here one matrix at a time when the batch fails)."""
-    a = value.detach().numpy()
-    try:
-        np.linalg.cholesky(a)
-        ok = np.ones(a.shape[:-2], dtype=bool)
-    except np.linalg.LinAlgError:
-        flat = a.reshape((-1,) + a.shape[-2:])
-        ok = np.empty(len(flat), dtype=bool)
-        for i, m in enumerate(flat):
-            try:
-                np.linalg.cholesky(m)
-                ok[i] = True
-            except np.linalg.LinAlgError:
-                ok[i] = False
-        ok = ok.reshape(a.shape[:-2])
-    return ember.tensor(ok, device=value.device)
+    """Per matrix: whether a Cholesky factorization succeeds (torch's
+    ``cholesky_ex(value).info.eq(0)``)."""
+    return ember.linalg.cholesky_ex(value).info == 0
 
 
 class _Cat(Constraint):
