@@ -1,7 +1,8 @@
 """``ember.special``: torch.special's functions.
 
-The kernels live in ``ember.ops.special`` (NOTE [special function kernels]); functions
-torch.special shares with the top level (erf, logit, softmax...) are the same ember ops.
+The ops live in ``ember.ops.special`` and their NumPy kernels in
+``ember.ops._special_kernels`` (NOTE [special function kernels]); functions torch.special
+shares with the top level (erf, logit, softmax...) are the same ember ops.
 """
 
 from __future__ import annotations
