@@ -234,6 +234,18 @@ class Identity(BasePruningMethod):
         return super().apply(module, name)
 
 
+def _unstructured_mask(amount, t: Tensor, default_mask: Tensor, scores, largest: bool):
+    """``default_mask`` with the ``amount`` entries of ``t`` that rank first by ``scores()``
+    (largest or smallest first) set to 0; ``scores`` is only called when some are pruned."""
+    size = t.nelement()
+    k = _compute_nparams_toprune(amount, size)
+    _validate_pruning_amount(k, size)
+    mask = default_mask.clone()
+    if k != 0:
+        mask.view(-1)[_topk_indices(scores().view(-1), k, largest=largest)] = 0
+    return mask
+
+
 class RandomUnstructured(BasePruningMethod):
     r"""Prune (currently unpruned) entries at random.
 
@@ -250,14 +262,7 @@ class RandomUnstructured(BasePruningMethod):
 
     def compute_mask(self, t: Tensor, default_mask: Tensor) -> Tensor:
         from ...ops.creation import rand_like
-        size = t.nelement()
-        k = _compute_nparams_toprune(self.amount, size)
-        _validate_pruning_amount(k, size)
-        mask = default_mask.clone()
-        if k != 0:
-            prob = rand_like(t)
-            mask.view(-1)[_topk_indices(prob.view(-1), k, largest=True)] = 0
-        return mask
+        return _unstructured_mask(self.amount, t, default_mask, lambda: rand_like(t), True)
 
     @classmethod
     def apply(cls, module, name: str, amount):  # type: ignore[override]
@@ -280,13 +285,7 @@ class L1Unstructured(BasePruningMethod):
         self.amount = amount
 
     def compute_mask(self, t: Tensor, default_mask: Tensor) -> Tensor:
-        size = t.nelement()
-        k = _compute_nparams_toprune(self.amount, size)
-        _validate_pruning_amount(k, size)
-        mask = default_mask.clone()
-        if k != 0:
-            mask.view(-1)[_topk_indices(t.abs().view(-1), k, largest=False)] = 0
-        return mask
+        return _unstructured_mask(self.amount, t, default_mask, t.abs, False)
 
     @classmethod
     def apply(cls, module, name: str, amount, importance_scores=None):  # type: ignore[override]
