@@ -185,3 +185,20 @@ def _bcast_batch(A: Tensor, B: Tensor, a_first=False) -> tuple[Tensor, Tensor]:
     if tuple(B.shape[:-2]) != bs:
         B = B.expand(*bs, *B.shape[-2:])
     return A, B
+
+
+def _check_b_A(b, A, name: str, square: bool = True) -> None:  # noqa: N802
+    """torch's checks on a solver's (b, A): A square, A's columns matching b's rows, one
+    dtype (``name`` is the op as torch's size message spells it)."""
+    from ..ops.registry import _type_name
+    if square and A.shape[-1] != A.shape[-2]:
+        raise RuntimeError(f"A must be batches of square matrices, but they are "
+                           f"{A.shape[-2]} by {A.shape[-1]} matrices")
+    if A.shape[-1] != b.shape[-2]:
+        raise RuntimeError(f"Incompatible matrix sizes for {name}: each A matrix is "
+                           f"{A.shape[-2]} by {A.shape[-1]} but each b matrix is "
+                           f"{b.shape[-2]} by {b.shape[-1]}")
+    if b._dtype is not A._dtype:
+        raise RuntimeError(f"Expected b and A to have the same dtype, but found b of type "
+                           f"{_type_name(b._dtype)} and A of type {_type_name(A._dtype)} "
+                           "instead.")

@@ -12,7 +12,15 @@ import numpy as np
 from ..ops.elementwise import _out
 from ..ops.math import _not_impl
 from ..ops.registry import _type_name
-from ._common import _LOW, LinAlgError, _batch_prefix, _check_square, _const, _named_out
+from ._common import (
+    _LOW,
+    LinAlgError,
+    _batch_prefix,
+    _check_b_A,
+    _check_square,
+    _const,
+    _named_out,
+)
 
 # --- LDL (Bunch-Kaufman) ---------------------------------------------------------------------
 
@@ -238,14 +246,7 @@ def ldl_solve(LD, pivots, B, *, hermitian=False, out=None):  # noqa: N803
     if B.dim() < 2:
         raise IndexError(f"Dimension out of range (expected to be in range of "
                          f"[{-max(B.dim(), 1)}, {max(B.dim(), 1) - 1}], but got -2)")
-    if LD.shape[-1] != B.shape[-2]:
-        raise RuntimeError(f"Incompatible matrix sizes for torch.linalg.ldl_solve: each A "
-                           f"matrix is {LD.shape[-2]} by {LD.shape[-1]} but each b matrix is "
-                           f"{B.shape[-2]} by {B.shape[-1]}")
-    if LD._dtype is not B._dtype:
-        raise RuntimeError(f"Expected b and A to have the same dtype, but found b of type "
-                           f"{_type_name(B._dtype)} and A of type {_type_name(LD._dtype)} "
-                           "instead.")
+    _check_b_A(B, LD, "torch.linalg.ldl_solve", square=False)
     if pivots._data.dtype.kind not in "iu":
         raise RuntimeError(f"torch.linalg.ldl_solve: Expected pivots to be integers. Got "
                            f"{_type_name(pivots._dtype)}")

@@ -12,12 +12,13 @@ from .._tensor import Tensor
 from ..ops.elementwise import _out
 from ..ops.linalg import matmul
 from ..ops.math import _not_impl
-from ..ops.registry import Op, _type_name, apply
+from ..ops.registry import Op, apply
 from ._common import (
     _LOW,
     LinAlgError,
     _batch_prefix,
     _bcast_batch,
+    _check_b_A,
     _check_square,
     _lowp_kernel,
     _named_out,
@@ -136,17 +137,7 @@ def _legacy_tri_checks(name, b, A) -> None:
         if t.dim() < 2:
             raise RuntimeError(f"torch.{name}: Expected {w} to have at least 2 dimensions, but "
                                f"it has {t.dim()} dimensions instead")
-    if A.shape[-1] != A.shape[-2]:
-        raise RuntimeError(f"A must be batches of square matrices, but they are "
-                           f"{A.shape[-2]} by {A.shape[-1]} matrices")
-    if A.shape[-1] != b.shape[-2]:
-        raise RuntimeError(f"Incompatible matrix sizes for {name}: each A matrix is "
-                           f"{A.shape[-2]} by {A.shape[-1]} but each b matrix is "
-                           f"{b.shape[-2]} by {b.shape[-1]}")
-    if b._dtype is not A._dtype:
-        raise RuntimeError(f"Expected b and A to have the same dtype, but found b of type "
-                           f"{_type_name(b._dtype)} and A of type {_type_name(A._dtype)} "
-                           "instead.")
+    _check_b_A(b, A, name)
 
 
 def triangular_solve(input, A, upper=True, transpose=False, unitriangular=False, *,  # noqa: A002
@@ -203,17 +194,7 @@ def cholesky_solve(input, input2, upper=False, *, out=None):  # noqa: A002
     if input2.dim() < 2:
         raise RuntimeError(f"u should have at least 2 dimensions, but has {input2.dim()} "
                            "dimensions instead")
-    if input2.shape[-1] != input2.shape[-2]:
-        raise RuntimeError(f"A must be batches of square matrices, but they are "
-                           f"{input2.shape[-2]} by {input2.shape[-1]} matrices")
-    if input2.shape[-1] != input.shape[-2]:
-        raise RuntimeError(f"Incompatible matrix sizes for cholesky_solve: each A matrix is "
-                           f"{input2.shape[-2]} by {input2.shape[-1]} but each b matrix is "
-                           f"{input.shape[-2]} by {input.shape[-1]}")
-    if input._dtype is not input2._dtype:
-        raise RuntimeError(f"Expected b and A to have the same dtype, but found b of type "
-                           f"{_type_name(input._dtype)} and A of type "
-                           f"{_type_name(input2._dtype)} instead.")
+    _check_b_A(input, input2, "cholesky_solve")
     _lowp_kernel("cholesky_solve_cpu", input2)
     F, B = _bcast_batch(input2, input)
     return _out(apply(CholeskySolve, B, F, upper=upper), out)
