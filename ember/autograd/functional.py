@@ -351,15 +351,23 @@ def _scalar_output(func, inputs, fn_name: str, strict: bool):
     return out_tuple, outputs
 
 
+def _first_derivative(func, inputs, v, create_graph: bool, strict: bool, name: str):
+    """vhp/hvp's common start (under enable_grad): the prepared inputs and ``v``, the
+    scalar output and its gradient wrt the inputs, kept differentiable."""
+    in_tuple, inputs = _tupled(inputs, "inputs", name)
+    inputs = _prepare(inputs, create_graph, need_graph=True)
+    v = _prepare_v(v, inputs, in_tuple, create_graph, name, _V_NONE_INPUT)
+    out_tuple, outputs = _scalar_output(func, inputs, name, strict)
+    jac = _grad_of(outputs, inputs, create_graph=True)
+    _strict_requires_grad(jac, "jacobian", strict)
+    return in_tuple, inputs, v, out_tuple, outputs, jac
+
+
 def vhp(func: Callable, inputs, v=None, create_graph: bool = False, strict: bool = False):
     """``(func(inputs), v^T H)`` for a scalar ``func`` with Hessian ``H``."""
     with enable_grad():
-        in_tuple, inputs = _tupled(inputs, "inputs", "vhp")
-        inputs = _prepare(inputs, create_graph, need_graph=True)
-        v = _prepare_v(v, inputs, in_tuple, create_graph, "vhp", _V_NONE_INPUT)
-        out_tuple, outputs = _scalar_output(func, inputs, "vhp", strict)
-        jac = _grad_of(outputs, inputs, create_graph=True)
-        _strict_requires_grad(jac, "jacobian", strict)
+        in_tuple, inputs, v, out_tuple, outputs, jac = _first_derivative(
+            func, inputs, v, create_graph, strict, "vhp")
     with set_grad_enabled(True if create_graph else is_grad_enabled()):
         res = _grad_of(jac, inputs, v, create_graph=create_graph)
         res = _zeros_for_none(res, inputs, strict, create_graph, "double_back")
@@ -371,12 +379,8 @@ def hvp(func: Callable, inputs, v=None, create_graph: bool = False, strict: bool
     """``(func(inputs), H v)`` for a scalar ``func``, with the double-backward trick."""
     from ..ops.creation import zeros_like
     with enable_grad():
-        in_tuple, inputs = _tupled(inputs, "inputs", "hvp")
-        inputs = _prepare(inputs, create_graph, need_graph=True)
-        v = _prepare_v(v, inputs, in_tuple, create_graph, "hvp", _V_NONE_INPUT)
-        out_tuple, outputs = _scalar_output(func, inputs, "hvp", strict)
-        jac = _grad_of(outputs, inputs, create_graph=True)
-        _strict_requires_grad(jac, "jacobian", strict)
+        in_tuple, inputs, v, out_tuple, outputs, jac = _first_derivative(
+            func, inputs, v, create_graph, strict, "hvp")
         u = tuple(zeros_like(x, requires_grad=True) for x in inputs)
         double_back = _grad_of(jac, inputs, u, create_graph=True)
         _strict_requires_grad(jac, "hessian", strict)

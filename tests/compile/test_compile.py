@@ -38,6 +38,29 @@ def _cnn(lib):
                         n.MaxPool2d(2), n.Flatten(), n.Dropout(0.25), n.Linear(4 * 4 * 4, 10))
 
 
+def _train_both(em, tm, steps, x_shape):
+    """SGD steps on ``ember.compile(em)`` and torch's ``tm`` on the same batches; each
+    step's loss and every gradient compared.  Returns the compiled module."""
+    ce = ember.compile(em)
+    oe = ember.optim.SGD(ce.parameters(), lr=0.1, momentum=0.9)
+    ot = torch.optim.SGD(tm.parameters(), lr=0.1, momentum=0.9)
+    for _ in range(steps):
+        x = np.random.randn(*x_shape).astype(np.float32)
+        y = np.random.randint(0, 10, x_shape[0])
+        le = ember.nn.functional.cross_entropy(ce(_t(x, ember)), _t(y, ember))
+        lt = torch.nn.functional.cross_entropy(tm(_t(x, torch)), _t(y, torch))
+        _close(le, lt, 1e-5, 1e-6)
+        oe.zero_grad()
+        ot.zero_grad()
+        le.backward()
+        lt.backward()
+        for pe, pt in zip(em.parameters(), tm.parameters()):
+            _close(pe.grad, pt.grad, 1e-4, 1e-6)
+        oe.step()
+        ot.step()
+    return ce
+
+
 def _graphs(c):
     cc = c._compiled_call if isinstance(c, ember._dynamo.OptimizedModule) else c._ember_compiled
     return [v for v in cc.cache.values() if v != "eager"], cc
@@ -70,25 +93,9 @@ def test_module_training_steps_match_torch():
     for m in (em, tm):
         m[5].p = 0.0       # dropout off: the two libraries' random streams differ
     _copy(em, tm)
-    ce = ember.compile(em)
     # SGD, not Adam: the conv bias before batch norm gets float-noise gradients (~1e-9)
     # that Adam would turn into full-size steps of arbitrary sign in each library
-    oe = ember.optim.SGD(ce.parameters(), lr=0.1, momentum=0.9)
-    ot = torch.optim.SGD(tm.parameters(), lr=0.1, momentum=0.9)
-    for _ in range(4):
-        x = np.random.randn(6, 1, 8, 8).astype(np.float32)
-        y = np.random.randint(0, 10, 6)
-        le = ember.nn.functional.cross_entropy(ce(_t(x, ember)), _t(y, ember))
-        lt = torch.nn.functional.cross_entropy(tm(_t(x, torch)), _t(y, torch))
-        _close(le, lt, 1e-5, 1e-6)
-        oe.zero_grad()
-        ot.zero_grad()
-        le.backward()
-        lt.backward()
-        for pe, pt in zip(em.parameters(), tm.parameters()):
-            _close(pe.grad, pt.grad, 1e-4, 1e-6)
-        oe.step()
-        ot.step()
+    ce = _train_both(em, tm, steps=4, x_shape=(6, 1, 8, 8))
     for be, bt in zip(em.buffers(), tm.buffers()):
         _close(be, bt, 1e-5, 1e-6)     # running statistics updated by the replays
     graphs, _ = _graphs(ce)
@@ -427,15 +434,6 @@ def test_spec_style_training_loop_with_compiled_model():
 
     em, tm = build(ember), build(torch)
     _copy(em, tm)
-    ce = ember.compile(em)
-    oe = ember.optim.SGD(ce.parameters(), lr=0.1, momentum=0.9)
-    ot = torch.optim.SGD(tm.parameters(), lr=0.1, momentum=0.9)
-    for _ in range(3):
-        x = np.random.randn(4, 1, 28, 28).astype(np.float32)
-        y = np.random.randint(0, 10, 4)
-        for model, opt, lib in ((ce, oe, ember), (tm, ot, torch)):
-            opt.zero_grad()
-            lib.nn.functional.cross_entropy(model(_t(x, lib)), _t(y, lib)).backward()
-            opt.step()
+    _train_both(em, tm, steps=3, x_shape=(4, 1, 28, 28))
     for pe, pt in zip(em.parameters(), tm.parameters()):
         _close(pe, pt, 1e-4, 1e-5)
