@@ -73,6 +73,16 @@ def _seed():
     np.random.seed(0)
 
 
+@pytest.fixture(autouse=True)
+def _keep_torch_distribution_validation():
+    # torch.compile's first use turns torch.distributions' argument validation off for the
+    # whole process (torch/_dynamo/eval_frame.py); later tests in this worker compare
+    # against torch's defaults, so the setting is restored
+    before = torch.distributions.Distribution._validate_args
+    yield
+    torch.distributions.Distribution.set_default_validate_args(before)
+
+
 # --- modules ---------------------------------------------------------------------------
 
 def test_module_eval_matches_torch_and_replays():
