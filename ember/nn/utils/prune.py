@@ -246,19 +246,23 @@ def _unstructured_mask(amount, t: Tensor, default_mask: Tensor, scores, largest:
     return mask
 
 
-class RandomUnstructured(BasePruningMethod):
-    r"""Prune (currently unpruned) entries at random.
-
-    Args:
-        amount (int or float): a fraction in ``[0, 1]`` of the entries, or a number of
-            entries, to prune.
-    """
+class _Unstructured(BasePruningMethod):
+    """Base of the unstructured methods that prune ``amount`` entries."""
 
     PRUNING_TYPE = "unstructured"
 
     def __init__(self, amount) -> None:
         _validate_pruning_amount_init(amount)
         self.amount = amount
+
+
+class RandomUnstructured(_Unstructured):
+    r"""Prune (currently unpruned) entries at random.
+
+    Args:
+        amount (int or float): a fraction in ``[0, 1]`` of the entries, or a number of
+            entries, to prune.
+    """
 
     def compute_mask(self, t: Tensor, default_mask: Tensor) -> Tensor:
         from ...ops.creation import rand_like
@@ -270,19 +274,13 @@ class RandomUnstructured(BasePruningMethod):
         return super().apply(module, name, amount=amount)
 
 
-class L1Unstructured(BasePruningMethod):
+class L1Unstructured(_Unstructured):
     r"""Prune the (currently unpruned) entries of smallest absolute value.
 
     Args:
         amount (int or float): a fraction in ``[0, 1]`` of the entries, or a number of
             entries, to prune.
     """
-
-    PRUNING_TYPE = "unstructured"
-
-    def __init__(self, amount) -> None:
-        _validate_pruning_amount_init(amount)
-        self.amount = amount
 
     def compute_mask(self, t: Tensor, default_mask: Tensor) -> Tensor:
         return _unstructured_mask(self.amount, t, default_mask, t.abs, False)
